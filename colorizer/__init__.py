@@ -1,0 +1,1 @@
+"""colorbot colorizer: the residual-encoder CNN and full-resolution colorization (imports nothing of the project)."""
