@@ -1,0 +1,29 @@
+"""Shared fixtures: small real models and checkpoints built from random weights (no downloads)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from colorizer.checkpoint import save_checkpoint
+from colorizer.model import ResidualColorizer, build_colorizer
+
+TEST_RENDER_SIZE = 64
+
+
+def vivid_colorizer(backbone: str = "resnet18", seed: int = 0, **options: object) -> ResidualColorizer:
+    """A random-weight colorizer whose head is not zero, so it predicts strong, varied colours."""
+    torch.manual_seed(seed)
+    model = build_colorizer(backbone, **options)
+    torch.nn.init.normal_(model.head.weight, std=2.0)
+    return model.eval()
+
+
+@pytest.fixture(scope="session")
+def vivid_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A checkpoint file of a vivid random resnet18 colorizer at a small render size."""
+    path = tmp_path_factory.mktemp("models") / "vivid.pt"
+    save_checkpoint(path, vivid_colorizer(), {"render_size": TEST_RENDER_SIZE, "training_data": "none (random test weights)"})
+    return path
