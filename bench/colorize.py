@@ -1,0 +1,177 @@
+"""Speed and memory of `colorbot colorize`, as ratios measured in one run.
+
+1. 12-MP JPEG: median end-to-end colorize time for one image ÷ Pillow's own decode + re-encode
+   of the same file (the floor of any pipeline). Target ≤ 2.5 on a 2-core CPU.
+2. Peak RSS of a fresh `colorbot colorize` process on a 50-MP image (target < 1.5 GB), next to
+   the RSS of the same process on a tiny image (what torch and the model cost by themselves).
+3. A folder of 200 one-megapixel photos: images/s and the share of time the model is busy.
+4. With a GPU: images/s for batches at render sizes 256 and 512, against the FLOP bound at the
+   measured bf16 matmul peak.
+
+Usage: python bench/colorize.py [--model CKPT] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from skimage import data
+
+from colorizer.batch import BatchColorizer
+from colorizer.checkpoint import DEFAULT_CHECKPOINT, save_checkpoint
+from colorizer.inference import Colorizer
+from colorizer.inputs import BatchItem
+from colorizer.model import build_colorizer
+
+
+def photo_of_size(megapixels: float, seed: int = 0) -> Image.Image:
+    """A photo-like test image: a real photo enlarged, with sensor-like noise so JPEG works hard."""
+    base = Image.fromarray(data.astronaut())
+    width = int((megapixels * 1e6 * 4 / 3) ** 0.5)
+    height = int(width * 3 / 4)
+    image = base.resize((width, height), Image.Resampling.BICUBIC)
+    noise = np.random.default_rng(seed).normal(0, 6, (height, width, 1)).astype(np.int16)
+    return Image.fromarray(np.clip(np.asarray(image, dtype=np.int16) + noise, 0, 255).astype(np.uint8))
+
+
+def median_seconds(run, repeats: int) -> float:
+    run()  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def model_path(requested: str | None, workdir: Path) -> Path:
+    if requested:
+        return Path(requested)
+    if DEFAULT_CHECKPOINT.exists():
+        return DEFAULT_CHECKPOINT
+    path = workdir / "efficientnet_lite0-random.pt"
+    save_checkpoint(path, build_colorizer("efficientnet_lite0"), {"training_data": "none (bench timing only)"})
+    return path
+
+
+def bench_single_image(colorizer: Colorizer, workdir: Path, repeats: int) -> dict:
+    source = workdir / "photo12mp.jpg"
+    photo_of_size(12).save(source, quality=90)
+    floor_out = workdir / "floor.jpg"
+
+    def pillow_floor() -> None:
+        with Image.open(source) as image:
+            image.convert("RGB").save(floor_out, quality=95)
+
+    runner = BatchColorizer(colorizer, batch_size=1)
+    item = [BatchItem(source, workdir / "out" / "photo12mp")]
+
+    def colorize_one() -> None:
+        report = runner.run(item)
+        assert not report.failed, report.failed[0].error
+
+    floor = median_seconds(pillow_floor, repeats)
+    ours = median_seconds(colorize_one, repeats)
+    with Image.open(source) as image:
+        size = image.size
+    return {"image": f"{size[0]}x{size[1]} JPEG", "pillow_decode_encode_s": round(floor, 3), "colorize_s": round(ours, 3), "ratio": round(ours / floor, 2)}
+
+
+def peak_rss_mb(image_path: Path, model: Path, workdir: Path) -> float:
+    """Peak RSS of a fresh colorize process (measured by the child itself)."""
+    code = (
+        "import resource, sys\n"
+        "from bot.cli import app\n"
+        "try:\n"
+        f"    app(['colorize', {str(image_path)!r}, '-o', {str(workdir / 'rss')!r}, '--model', {str(model)!r}, '-q'])\n"
+        "except SystemExit as e:\n"
+        "    code = e.code\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr)
+    return float(done.stderr.strip().splitlines()[-1])
+
+
+def bench_memory(model: Path, workdir: Path) -> dict:
+    big = workdir / "photo50mp.jpg"
+    photo_of_size(50, seed=1).save(big, quality=90)
+    tiny = workdir / "tiny.jpg"
+    photo_of_size(0.01).save(tiny)
+    with Image.open(big) as image:
+        size = image.size
+    return {"image": f"{size[0]}x{size[1]} JPEG", "peak_rss_mb_50mp": round(peak_rss_mb(big, model, workdir)), "peak_rss_mb_tiny_image": round(peak_rss_mb(tiny, model, workdir))}
+
+
+def bench_folder(colorizer: Colorizer, workdir: Path, count: int) -> dict:
+    folder = workdir / "folder"
+    folder.mkdir()
+    base = photo_of_size(1.0)
+    for index in range(count):
+        base.rotate(index % 4 * 90, expand=True).save(folder / f"{index:03d}.jpg", quality=90)
+    items = [BatchItem(p, workdir / "folder-out" / p.stem) for p in sorted(folder.iterdir())]
+    report = BatchColorizer(colorizer, batch_size=8, workers=2).run(items)
+    assert not report.failed
+    return {"images": count, "images_per_s": round(count / report.seconds, 2), "model_busy_fraction": round(report.model_busy_fraction, 2)}
+
+
+def bench_gpu(colorizer: Colorizer) -> dict:
+    """Images/s at render 256 and 512 on the GPU, against a FLOP bound from the measured matmul peak."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    device = colorizer.device
+    a = torch.randn(8192, 8192, device=device, dtype=torch.bfloat16)
+    torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(20):
+        a @ a
+    torch.cuda.synchronize()
+    peak = 20 * 2 * 8192**3 / (time.perf_counter() - start)
+    results = {"matmul_peak_tflops_bf16": round(peak / 1e12, 1)}
+    for size in (256, 512):
+        batch = torch.rand(64, 1, size, size, device=device)
+        with FlopCounterMode(display=False) as counter, torch.no_grad():
+            colorizer.model(batch[:1])
+        flops = counter.get_total_flops()
+        prepared = [(image, (size, size)) for image in batch.cpu()]
+        seconds = median_seconds(lambda: colorizer.predict(prepared), 5)
+        rate = len(prepared) / seconds
+        results[f"render_{size}"] = {"images_per_s": round(rate), "flop_bound_images_per_s": round(peak / flops), "fraction_of_bound": round(rate * flops / peak, 3)}
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", help="checkpoint (default: the shipped model, else a random efficientnet_lite0)")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and a 40-image folder")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="colorbot-bench-") as tmp:
+        workdir = Path(tmp)
+        model = model_path(args.model, workdir)
+        colorizer = Colorizer.from_checkpoint(model)
+        results = {"model": str(model), "backbone": colorizer.model.config["backbone"], "device": str(colorizer.device), "render_size": colorizer.render_size, "torch_threads": torch.get_num_threads()}
+        results["single_12mp"] = bench_single_image(colorizer, workdir, 3 if args.quick else 7)
+        print(json.dumps(results["single_12mp"]), flush=True)
+        results["memory"] = bench_memory(model, workdir)
+        print(json.dumps(results["memory"]), flush=True)
+        results["folder_1mp"] = bench_folder(colorizer, workdir, 40 if args.quick else 200)
+        print(json.dumps(results["folder_1mp"]), flush=True)
+        if colorizer.device.type == "cuda":
+            results["gpu"] = bench_gpu(colorizer)
+        print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+"""The `colorbot` command: thin wiring from subcommands to the packages that do the work."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.commands.colorize import colorize_command, samples_command
+
+app = typer.Typer(
+    name="colorbot",
+    help="Automatic photo colorization: batch colorizer, trainer and Reddit bot.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("colorize")(colorize_command)
+app.command("samples")(samples_command)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()
