@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import torch
-import torchvision
 from torch import nn
-from torchvision.models import vgg as torchvision_vgg
 
 from colorizer.backbones import register_backbone
 from colorizer.backbones.base import IMAGENET_MEAN, IMAGENET_STD, Backbone
@@ -50,6 +48,8 @@ class VGG16Backbone(Backbone):
 def _make_trunk(stages: int) -> nn.Sequential:
     """torchvision's VGG16 ``features`` up to the last tap, with the same indices (``trunk.N`` loads
     ``features.N``) and init, without building the 100M-parameter classifier just to drop it."""
+    from torchvision.models import vgg as torchvision_vgg  # lazy: torchvision costs ~180 MB RSS
+
     config = torchvision_vgg.cfgs["D"]
     pool_positions = [i for i, item in enumerate(config) if item == "M"]
     trunk = torchvision_vgg.make_layers(config[: pool_positions[stages - 1]])
@@ -61,6 +61,8 @@ def _make_trunk(stages: int) -> nn.Sequential:
 
 
 def _imagenet_state() -> StateDict:
+    import torchvision
+
     return torchvision.models.VGG16_Weights.IMAGENET1K_V1.get_state_dict(progress=True)
 
 
