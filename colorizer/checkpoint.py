@@ -5,8 +5,6 @@ Loaded with ``torch.load(weights_only=True)``, so a checkpoint can never run cod
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -14,6 +12,7 @@ from typing import Any
 
 import torch
 
+from colorizer.atomic import atomic_output
 from colorizer.model import ResidualColorizer, build_colorizer
 
 FORMAT = "colorbot.checkpoint"
@@ -46,17 +45,8 @@ def save_checkpoint(path: str | Path, model: ResidualColorizer, meta: dict[str, 
         **(meta or {}),
     }
     payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "model_config": model.config, "state_dict": state, "meta": full_meta}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(payload, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(path, durable=True) as handle:
+        torch.save(payload, handle)
     return path
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import stat
 import struct
 import warnings
@@ -21,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+from colorizer.atomic import atomic_output
 
 DEFAULT_MAX_PIXELS = 120_000_000
 
@@ -330,22 +331,14 @@ def save_image(
     which then replaces ``path`` in one ``os.replace``.
     """
     fmt = fmt.upper()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     image = _mode_for_format(image, fmt, alpha)
     options = dict(_SAVE_OPTIONS.get(fmt, {}))
     if icc_profile:
         options["icc_profile"] = icc_profile
     if exif:
         options["exif"] = exif
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "xb") as f:  # exclusive create, default (umask) permissions
-            image.save(f, format=fmt, **options)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_output(path) as handle:
+        image.save(handle, format=fmt, **options)
 
 
 def _mode_for_format(image: Image.Image, fmt: str, alpha: Image.Image | None) -> Image.Image:
