@@ -88,15 +88,19 @@ def bench_single_image(colorizer: Colorizer, workdir: Path, repeats: int) -> dic
 
 
 def peak_rss_mb(image_path: Path, model: Path, workdir: Path) -> float:
-    """Peak RSS of a fresh colorize process (measured by the child itself)."""
+    """Peak RSS of a fresh colorize process, read by the child itself from VmHWM.
+
+    (``ru_maxrss`` would not do: Linux carries it across exec from the forking parent.)
+    """
     code = (
-        "import resource, sys\n"
+        "import re, sys\n"
         "from bot.cli import app\n"
         "try:\n"
         f"    app(['colorize', {str(image_path)!r}, '-o', {str(workdir / 'rss')!r}, '--model', {str(model)!r}, '-q'])\n"
         "except SystemExit as e:\n"
         "    code = e.code\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, file=sys.stderr)\n"
+        "hwm = re.search(r'VmHWM:\\s+(\\d+) kB', open('/proc/self/status').read()).group(1)\n"
+        "print(int(hwm) / 1024, file=sys.stderr)\n"
         "sys.exit(code)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
