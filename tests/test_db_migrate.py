@@ -1,0 +1,69 @@
+"""The schema comes from the migrations, matches the models, and upgrading twice changes nothing."""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+from typing import Any
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from db.engine import make_engine, mask_url
+from db.migrate import current_revision, head_revision, upgrade
+from db.models import Base
+
+TABLES = {"jobs", "poll_cursors", "banned_subreddits", "opted_out_users", "replied_posts", "state", "alembic_version"}
+
+
+def test_upgrade_creates_schema_matching_models_and_is_idempotent(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    upgrade(url)
+    upgrade(url)  # second start-up: nothing to do, no error
+    engine = make_engine(url)
+    try:
+        assert set(inspect(engine).get_table_names()) == TABLES
+        assert current_revision(engine) == head_revision() is not None
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'bot.db'}", busy_timeout_ms=1234)
+    try:
+        with engine.connect() as connection:
+            pragma = lambda name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
+            assert (pragma("journal_mode"), pragma("busy_timeout"), pragma("foreign_keys")) == ("wal", 1234, 1)
+    finally:
+        engine.dispose()
+
+
+def test_mask_url_hides_password() -> None:
+    masked = mask_url("postgresql+psycopg://bot:s3cr%40t@db.example:5432/colorbot")
+    assert "s3cr" not in masked and "***" in masked and "db.example" in masked
+    assert mask_url("not a url :: s3cret") == "<unparseable database URL>"
+
+
+def upgrade_together(url: str, start: Any) -> None:
+    """A worker starting up at the same moment as its siblings."""
+    start.wait(timeout=60)
+    upgrade(url)
+
+
+def test_simultaneous_first_upgrades_do_not_collide(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'new' / 'bot.db'}"  # the folder does not exist yet either
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(3)
+    workers = [context.Process(target=upgrade_together, args=(url, start)) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert [worker.exitcode for worker in workers] == [0, 0, 0]
+    engine = make_engine(url)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
