@@ -1,0 +1,127 @@
+"""Fault injection: rules that make the next matching requests fail the way Reddit fails.
+
+Why rules rather than flags: a test says "the next 2 ``GET /r/*/new`` answer 503" and then
+checks the bot recovered; each rule counts itself down. The same rule dicts come from Python
+(``server.faults.add(...)``) or HTTP (``POST /_sandbox/faults``).
+
+Kinds (JSON field ``kind``):
+
+- ``status``: answer ``status`` (500, 503, 429, 403…) with a Reddit-like JSON body; ``headers``
+  are added (e.g. ``{"retry-after": "2"}`` or ``{"x-ratelimit-remaining": "0"}``).
+- ``api_error``: answer 200 with ``{"json": {"errors": [[error, message, field]]}}`` — how Reddit
+  reports RATELIMIT, THREAD_LOCKED, TOO_OLD, DELETED_COMMENT…; PRAW raises RedditAPIException.
+- ``slow``: sleep ``delay`` seconds before answering (client timeouts).
+- ``drop``: close the connection without an answer (prawcore: ConnectionError, retried).
+- ``image``: for media paths, ``image`` is one of ``404``, ``html``, ``truncated``, ``oversized``, ``huge``.
+- ``delete_post``: delete post ``post`` just before handling the matching request.
+- ``expire_tokens``: invalidate all access tokens first (PRAW gets 401 and re-authenticates).
+- ``ws_failed``: the image-post websocket reports ``{"type": "failed"}`` (PRAW: MediaPostFailed).
+- ``ban``: mark subreddit ``subreddit`` forbidden (every request about it answers 403); immediate.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass, field
+from fnmatch import fnmatchcase
+from typing import Any
+
+KINDS = {"status", "api_error", "slow", "drop", "image", "delete_post", "expire_tokens", "ws_failed", "ban"}
+RATELIMIT_MINUTES = "you are doing that too much. try again in 5 minutes."
+RATELIMIT_MIN_SEC = "Looks like you've been doing that a lot. Take a break for 9m3s before trying again."
+#: Reddit's own wording for the API errors the bot must handle; ``api_error`` rules default to these.
+API_ERRORS = {
+    "RATELIMIT": (RATELIMIT_MINUTES, "ratelimit"),
+    "THREAD_LOCKED": ("Comments are locked.", "parent"),
+    "TOO_OLD": ("that's a piece of history now; it's too late to reply to it", "parent"),
+    "DELETED_COMMENT": ("that comment has been deleted", "parent"),
+    "DELETED_LINK": ("the link you are commenting on has been deleted", "parent"),
+    "SUBREDDIT_NOTALLOWED": ("you aren't allowed to post there.", "sr"),
+    "USER_REQUIRED": ("Please log in to do that.", None),
+}
+
+
+@dataclass
+class Fault:
+    """One rule. ``path`` is a glob on the request path without trailing slash ("/api/comment", "/r/*/new")."""
+
+    kind: str
+    path: str = "*"
+    method: str | None = None
+    times: int | None = 1
+    status: int = 503
+    headers: dict[str, str] = field(default_factory=dict)
+    error: str = "RATELIMIT"
+    message: str | None = None
+    field: str | None = None
+    delay: float = 0.0
+    image: str = "404"
+    post: str | None = None
+    subreddit: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {sorted(KINDS)}")
+        if self.kind == "api_error":
+            default_message, default_field = API_ERRORS.get(self.error, ("", None))
+            self.message = default_message if self.message is None else self.message
+            self.field = default_field if self.field is None else self.field
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method.upper() == method) and fnmatchcase(path, self.path.rstrip("/") or "/")
+
+    def error_item(self) -> list[str | None]:
+        return [self.error, self.message, self.field]
+
+
+class Faults:
+    """The active rules, consumed first-match-first."""
+
+    def __init__(self) -> None:
+        self._rules: list[Fault] = []
+        self._lock = threading.Lock()
+
+    def add(self, kind: str | Fault | dict[str, Any], **options: Any) -> Fault:
+        """``faults.add("status", path="/r/*/new", status=503, times=2)`` or ``faults.add({...})``."""
+        if isinstance(kind, dict):
+            rule = Fault(**kind)
+        elif isinstance(kind, Fault):
+            rule = kind
+        else:
+            rule = Fault(kind, **options)
+        with self._lock:
+            self._rules.append(rule)
+        return rule
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules.clear()
+
+    def take(self, method: str, path: str, kinds: set[str]) -> Fault | None:
+        """Consume and return the first live rule of one of ``kinds`` matching this request."""
+        with self._lock:
+            for rule in self._rules:
+                if rule.kind in kinds and rule.matches(method, path):
+                    if rule.times is not None:
+                        rule.times -= 1
+                        if rule.times <= 0:
+                            self._rules.remove(rule)
+                    return rule
+        return None
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [asdict(rule) for rule in self._rules]
+
+    # shorthands that read well in tests
+    def status(self, path: str, status: int, *, times: int | None = 1, method: str | None = None, headers: dict[str, str] | None = None) -> Fault:
+        return self.add("status", path=path, status=status, times=times, method=method, headers=headers or {})
+
+    def api_error(self, path: str, error: str, message: str | None = None, *, field: str | None = None, times: int | None = 1) -> Fault:
+        return self.add("api_error", path=path, error=error, message=message, field=field, times=times, method="POST")
+
+    def slow(self, path: str, delay: float, *, times: int | None = 1) -> Fault:
+        return self.add("slow", path=path, delay=delay, times=times)
+
+    def image(self, path: str, image: str, *, times: int | None = None) -> Fault:
+        return self.add("image", path=path, image=image, times=times)
