@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from bot.commands.colorize import colorize_command, samples_command
+from bot.commands.sandbox import sandbox_command
 
 app = typer.Typer(
     name="colorbot",
@@ -15,6 +16,7 @@ app = typer.Typer(
 )
 app.command("colorize")(colorize_command)
 app.command("samples")(samples_command)
+app.command("sandbox")(sandbox_command)
 
 
 def main() -> None:
