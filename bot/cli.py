@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from bot.commands.colorize import colorize_command, samples_command
+from bot.commands.config import config_command
 from bot.commands.sandbox import sandbox_command
 
 app = typer.Typer(
@@ -17,6 +18,7 @@ app = typer.Typer(
 app.command("colorize")(colorize_command)
 app.command("samples")(samples_command)
 app.command("sandbox")(sandbox_command)
+app.command("config")(config_command)
 
 
 def main() -> None:

@@ -1,0 +1,80 @@
+"""`colorbot config`: print the effective settings (file + environment), secrets masked.
+
+Why: the operator's one place to see what the bot will do before it does it. The output is
+TOML that can be pasted back into ``colorbot.toml`` (``[praw]`` and ``user_agent`` are shown
+for information only and are not settings); ``--json`` is for scripts.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+EXIT_BAD_CONFIG = 2
+#: What an unset (None) value means, shown next to it.
+UNSET_MEANS = {
+    "model_path": "the checkpoint shipped with colorbot",
+    "render_size": "the checkpoint's",
+    "praw_site": "PRAW's choice: the praw_site variable, else DEFAULT",
+}
+
+
+def config_command(
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", envvar="COLORBOT_CONFIG", help="Settings file; default: ./colorbot.toml if it exists.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of TOML.")] = False,
+) -> None:
+    """Show the effective settings and PRAW site, with secrets masked."""
+    from bot.config import ConfigError, load_settings, praw_site_config
+
+    try:
+        settings = load_settings(config)
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_CONFIG) from None
+    data = settings.masked()
+    try:
+        praw: dict[str, Any] = praw_site_config(settings.reddit.praw_site)
+    except ConfigError as exc:
+        praw = {"error": str(exc)}
+    if as_json:
+        typer.echo(json.dumps({**data, "praw": praw}, indent=2, ensure_ascii=False))
+        return
+    user_agent = data.pop("user_agent")
+    typer.echo(f"# user_agent: {user_agent}  (derived from the version and reddit.owner)")
+    typer.echo(to_toml(data))
+    typer.echo("\n# PRAW's own configuration (praw.ini / praw_* variables); read-only, not a colorbot setting")
+    typer.echo("\n".join("# " + line if line else "#" for line in to_toml({"praw": praw}).splitlines()))
+
+
+def to_toml(data: dict[str, Any]) -> str:
+    """Our settings tree as TOML: scalars first, then one ``[table]`` per section; None as a comment."""
+    lines: list[str] = []
+    _table(data, (), lines)
+    return "\n".join(lines).strip("\n")
+
+
+def _table(data: dict[str, Any], path: tuple[str, ...], lines: list[str]) -> None:
+    if path:
+        lines += ["", f"[{'.'.join(path)}]"]
+    for key, value in data.items():
+        if not isinstance(value, dict):
+            lines.append(f"# {key} = (unset: {UNSET_MEANS.get(key, 'none')})" if value is None else f"{key} = {_value(value)}")
+    for key, value in data.items():
+        if isinstance(value, dict):
+            _table(value, (*path, key), lines)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    text = str(value)
+    if "\n" in text and "'''" not in text and all(c >= " " or c in "\n\t" for c in text):
+        return "'''\n" + text + "'''"  # literal string: Markdown backslashes stay as written
+    return json.dumps(text, ensure_ascii=False)  # JSON escapes are valid TOML basic-string escapes
