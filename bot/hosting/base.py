@@ -1,0 +1,69 @@
+"""What every image host shares: the interface, the result and the one error type.
+
+Why one small interface: the worker publishes a panel and later may take it down again, and
+does not care whether it went to Reddit, Imgur, a web directory or the dry-run outbox.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class HostedImage:
+    """Where a published image lives; ``delete_handle`` is what :meth:`ImageHost.delete` needs.
+
+    Store both (``JobQueue.record_hosted_url(job_id, url, delete_handle)``) before replying, so
+    a retry reuses the upload and an operator can take it down later. ``page_url`` is a page
+    around the image (the profile post on Reddit), when the host has one.
+    """
+
+    url: str
+    delete_handle: str | None = None
+    page_url: str | None = None
+
+
+class HostError(Exception):
+    """An upload or delete failed; ``retryable`` says whether trying later may work.
+
+    Messages never contain credentials (API client ids, tokens).
+    """
+
+    def __init__(self, host: str, message: str, *, retryable: bool) -> None:
+        self.host = host
+        self.retryable = retryable
+        super().__init__(f"{host}: {message}")
+
+    def __reduce__(self) -> tuple[object, ...]:  # picklable across worker processes
+        return (_rebuild, (self.host, str(self).removeprefix(f"{self.host}: "), self.retryable))
+
+
+def _rebuild(host: str, message: str, retryable: bool) -> HostError:
+    return HostError(host, message, retryable=retryable)
+
+
+@runtime_checkable
+class ImageHost(Protocol):
+    """Publishes an image file and can take it down again."""
+
+    name: str
+
+    def upload(self, path: Path, title: str) -> HostedImage:
+        """Publish ``path``; ``title`` is shown where the host shows one."""
+        ...
+
+    def delete(self, hosted: HostedImage) -> None:
+        """Take a published image down (no error if it is already gone)."""
+        ...
+
+
+def content_name(path: Path, digits: int = 16) -> str:
+    """A file name from the content (sha256 prefix + suffix), so publishing twice gives one file."""
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for chunk in iter(lambda: file.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()[:digits] + path.suffix.lower()

@@ -1,0 +1,102 @@
+"""Publish images as posts on the bot's own Reddit profile (``r/u_{username}``).
+
+Why the profile: images stay on Reddit's own media host (``i.redd.it``), which every
+subreddit accepts in comments, and the bot can delete them again as their author.
+
+PRAW 8.0.3 (read from its source): ``Subreddit.submit(title, image=PostMedia(path))`` uploads
+through an S3 lease and then waits on a websocket for the new post's permalink. When the
+websocket fails (or ``use_websockets=False``: networks that block them) the post usually
+exists anyway, so the profile's newest posts are searched for it by title.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from bot.hosting.base import HostedImage, HostError
+
+log = logging.getLogger(__name__)
+
+MAX_TITLE_CHARS = 300  # Reddit's limit for post titles
+#: How many of the profile's newest posts to search when the websocket did not say which post it was.
+LOOKUP_LIMIT = 10
+
+
+class RedditProfileHost:
+    """Posts each image to ``u/{username}``'s profile; the delete handle is the post's fullname."""
+
+    name = "reddit"
+
+    def __init__(self, reddit: Any, username: str, *, websocket_timeout: int = 30, use_websockets: bool = True,
+                 nsfw: bool = False) -> None:
+        self.reddit = reddit
+        self.use_websockets = use_websockets
+        self.username = username
+        self.websocket_timeout = websocket_timeout
+        self.nsfw = nsfw
+
+    def upload(self, path: Path, title: str) -> HostedImage:
+        """Submit ``path`` as an image post; returns its ``i.redd.it`` URL and permalink."""
+        from praw.exceptions import ClientException, MediaPostFailed, RedditAPIException, WebSocketException
+        from praw.models import PostMedia
+        from prawcore.exceptions import PrawcoreException
+
+        path, started, title = Path(path), time.time(), " ".join(title.split())[:MAX_TITLE_CHARS] or path.name
+        profile = self.reddit.subreddit(f"u_{self.username}")
+        try:
+            submission = profile.submit(title, image=PostMedia(str(path)), nsfw=self.nsfw, send_replies=False,
+                                        timeout=self.websocket_timeout, without_websockets=not self.use_websockets)
+            how = "websocket named the post"
+        except MediaPostFailed:  # a WebSocketException subclass: catch it first
+            raise HostError(self.name, f"Reddit could not process {path.name} (MediaPostFailed)", retryable=True) from None
+        except WebSocketException:
+            submission, how = None, "websocket failed"
+        except RedditAPIException as exc:
+            raise HostError(self.name, f"submit refused: {exc}", retryable=_retryable_api(exc)) from None
+        except ClientException as exc:
+            raise HostError(self.name, f"cannot submit {path.name}: {exc}", retryable=False) from None
+        except (PrawcoreException, OSError) as exc:
+            raise HostError(self.name, f"submit failed: {type(exc).__name__}", retryable=True) from None
+        if submission is None:  # no websocket answer: the post is usually there anyway
+            how = f"{how if self.use_websockets else 'websockets off'}; found the post on the profile"
+            try:
+                submission = self._find_own_post(title, started)
+            except PrawcoreException as exc:
+                raise HostError(self.name, f"posted but cannot list u/{self.username}: {type(exc).__name__}", retryable=True) from None
+        if submission is None:
+            raise HostError(self.name, f"posted {path.name} but could not find the post on u/{self.username}", retryable=True)
+        try:
+            url, permalink, fullname = submission.url, submission.permalink, submission.fullname  # one GET when lazy
+        except PrawcoreException as exc:
+            raise HostError(self.name, f"posted but cannot read the post back: {type(exc).__name__}", retryable=True) from None
+        page = permalink if permalink.startswith("http") else f"https://www.reddit.com{permalink}"
+        log.info("host reddit: posted %s to u/%s as %s, image %s (%s)", path.name, self.username, fullname, url, how)
+        return HostedImage(url=url, delete_handle=fullname, page_url=page)
+
+    def _find_own_post(self, title: str, since: float) -> Any:
+        """The newest own post with ``title`` created after ``since`` (clock skew allowed), or None."""
+        for submission in self.reddit.redditor(self.username).submissions.new(limit=LOOKUP_LIMIT):
+            if submission.title == title and submission.created_utc >= since - 120:
+                return submission
+        return None
+
+    def delete(self, hosted: HostedImage) -> None:
+        """Delete the profile post (``POST /api/del``); Reddit answers the same if it is already gone."""
+        from prawcore.exceptions import PrawcoreException
+
+        handle = hosted.delete_handle or ""
+        if not handle.startswith("t3_"):
+            raise HostError(self.name, f"cannot delete {hosted.url}: no post fullname was kept", retryable=False)
+        try:
+            self.reddit.submission(id=handle[3:]).delete()
+        except PrawcoreException as exc:
+            raise HostError(self.name, f"delete of {handle} failed: {type(exc).__name__}", retryable=True) from None
+        log.info("host reddit: deleted %s (asked to take it down)", handle)
+
+
+def _retryable_api(exc: Any) -> bool:
+    """Reddit's RATELIMIT passes; SUBREDDIT_NOTALLOWED, bad images etc. do not."""
+    return any(item.error_type == "RATELIMIT" for item in getattr(exc, "items", []))

@@ -1,0 +1,259 @@
+"""Turn listing items (PRAW ``Submission`` objects) into queue jobs, with cheap filters first.
+
+Why here and not in the worker: everything decided from the listing JSON alone costs nothing,
+while a download costs bandwidth and a worker slot. So NSFW, removed, locked, video, self and
+non-image posts are dropped before anything is queued, and every decision is one log line.
+
+Why ``vars(submission).get(...)``: a PRAW ``Submission`` fetches the whole post (one HTTP
+request) the first time a *missing* attribute is read. Listing JSON omits optional fields
+(``post_hint``, ``gallery_data``, ``crosspost_parent_list``…), so ``getattr`` on them would cost
+one request per post. This module reads every field through :func:`field`.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field as dc_field
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from db import NewJob
+
+log = logging.getLogger(__name__)
+
+Decision = Literal["queue", "skip", "retry_later"]
+
+#: Hosts whose URLs are the image itself (not a page around it).
+IMAGE_HOSTS = frozenset({"i.redd.it", "i.imgur.com", "preview.redd.it"})
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
+ANIMATED_EXTENSIONS = (".gif", ".gifv", ".mp4", ".webm")
+#: Gallery mime types → file extension on i.redd.it (Reddit writes ``image/jpg``).
+MIME_EXTENSIONS = {"image/jpg": "jpg", "image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+DELETED = "[deleted]"
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """What ingest accepts; defaults match :mod:`bot.download`'s allow-list."""
+
+    image_hosts: frozenset[str] = IMAGE_HOSTS
+    max_images: int = 20  # a gallery may hold up to 20 items on Reddit
+    bot_username: str | None = None  # never queue the bot's own posts (its hosted images)
+    sandbox_base_url: str | None = None  # listing URLs are mirrored onto this sandbox (see bot.sandbox.hosts)
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """One image of a post, in the post's order (``index`` 0 is the first gallery item)."""
+
+    url: str
+    index: int
+
+
+@dataclass(frozen=True)
+class PostPlan:
+    """What to do with one post, and why (``reason`` is what the log line says)."""
+
+    post_id: str
+    subreddit: str
+    author: str | None
+    permalink: str
+    images: list[ImageRef] = dc_field(default_factory=list)
+    decision: Decision = "skip"
+    reason: str = ""
+    title: str = ""
+
+    @property
+    def fullname(self) -> str:
+        return f"t3_{self.post_id}"
+
+
+# -- reading listing fields without a lazy fetch ---------------------------------------------------
+def field(submission: Any, name: str, default: Any = None) -> Any:
+    """A listing field of ``submission`` (Submission or plain dict) without triggering PRAW's fetch."""
+    data = submission if isinstance(submission, Mapping) else vars(submission)
+    value = data.get(name, default)
+    return default if value is None and default is not None else value
+
+
+def _name(value: Any) -> str | None:
+    """Author / subreddit as text: PRAW turns them into objects (``str()`` is the name)."""
+    if value is None:
+        return None
+    return str(value)
+
+
+# -- image URLs -----------------------------------------------------------------------------------
+class _Urls:
+    """Host checks that see through the sandbox's mirrored URLs (``{sandbox}/i.redd.it/x.jpg``)."""
+
+    def __init__(self, options: IngestOptions) -> None:
+        self.options = options
+        self.base = options.sandbox_base_url.rstrip("/") if options.sandbox_base_url else None
+
+    def real(self, url: str) -> str:
+        """The URL as Reddit would write it (sandbox mirrors undone)."""
+        if self.base and url.startswith(self.base + "/"):
+            host, _, rest = url[len(self.base) + 1:].partition("/")
+            if "." in host:
+                return f"https://{host}/{rest}"
+        return url
+
+    def local(self, real_url: str) -> str:
+        """Where to fetch a real-looking URL we built ourselves (mirrored in sandbox mode)."""
+        if self.base:
+            parts = urlsplit(real_url)
+            return f"{self.base}/{parts.hostname}{parts.path}" + (f"?{parts.query}" if parts.query else "")
+        return real_url
+
+    def classify(self, url: str) -> tuple[str | None, str]:
+        """``(fetch_url, "")`` for a direct image URL, else ``(None, why not)``."""
+        real = self.real(url)
+        parts = urlsplit(real)
+        host, path = (parts.hostname or "").lower(), parts.path.lower()
+        if parts.scheme not in ("http", "https") or not host:
+            return None, f"not a web URL ({real[:80]})"
+        if path.endswith(ANIMATED_EXTENSIONS):
+            return None, f"animated image or video ({host}{parts.path[-12:]})"
+        if host not in self.options.image_hosts:
+            return None, f"link to {host}, not an image host"
+        if host != "preview.redd.it" and not path.endswith(IMAGE_EXTENSIONS):
+            return None, f"{host} link without an image file name"
+        return (html.unescape(url) if host == "preview.redd.it" else url), ""
+
+
+def _gallery_images(data: Mapping[str, Any], urls: _Urls) -> tuple[list[ImageRef] | None, str]:
+    """A gallery's images in ``gallery_data`` order, or ``(None, reason)``; reason starts "retry" when unprocessed."""
+    items = (data.get("gallery_data") or {}).get("items")
+    metadata = data.get("media_metadata")
+    if not items or metadata is None:
+        return None, "retry: gallery metadata not in the listing yet"
+    images: list[ImageRef] = []
+    for index, item in enumerate(items):
+        media_id = item.get("media_id")
+        meta = metadata.get(media_id) or {}
+        status = meta.get("status")
+        if status in ("unprocessed", None) or (status == "valid" and "s" not in meta):
+            return None, f"retry: gallery item {index + 1} ({media_id}) is still processing"
+        if status != "valid":
+            return None, f"gallery item {index + 1} ({media_id}) has status {status!r}"
+        if meta.get("e") != "Image":
+            continue  # AnimatedImage / RedditVideo items are not photos
+        ext = MIME_EXTENSIONS.get(str(meta.get("m", "")).lower())
+        if ext is None:
+            continue
+        images.append(ImageRef(urls.local(f"https://i.redd.it/{media_id}.{ext}"), index))
+    if not images:
+        return None, f"gallery of {len(items)} items holds no still images"
+    return images, f"gallery of {len(items)} items, {len(images)} still images"
+
+
+def _media(data: Mapping[str, Any], urls: _Urls) -> tuple[list[ImageRef] | None, str]:
+    """The images of a post (or a crosspost parent) from its listing data."""
+    if data.get("is_video"):
+        return None, "video post"
+    if data.get("is_gallery") or data.get("gallery_data"):
+        return _gallery_images(data, urls)
+    if data.get("is_self"):
+        return None, "self (text) post"
+    url = data.get("url_overridden_by_dest") or data.get("url") or ""
+    hint = data.get("post_hint")
+    fetch, why = urls.classify(url)
+    if fetch is None:
+        return None, f"not an image post (post_hint={hint or 'none'}): {why}"
+    return [ImageRef(fetch, 0)], f"image post (post_hint={hint or 'none'}) on {urlsplit(urls.real(fetch)).hostname}"
+
+
+# -- the decision ---------------------------------------------------------------------------------
+def _unavailable(data: Mapping[str, Any], author: str | None, bot: str | None) -> str | None:
+    """Why the post must not be answered at all (None: it may be)."""
+    if data.get("over_18"):
+        return "NSFW (over_18)"
+    if data.get("removed_by_category") is not None:
+        return f"removed ({data.get('removed_by_category')})"
+    if author is None or author == DELETED or data.get("selftext") == DELETED:
+        return "deleted (no author)" if data.get("selftext") != DELETED else "deleted (selftext [deleted])"
+    if data.get("locked"):
+        return "locked: replies are not possible"
+    if data.get("archived"):
+        return "archived: replies are not possible"
+    if bot and author.lower() == bot.lower():
+        return "the bot's own post"
+    return None
+
+
+def plan_post(submission: Any, options: IngestOptions = IngestOptions()) -> PostPlan:
+    """Decide what to do with one listing item; logs one line with the decision and its reason."""
+    data = submission if isinstance(submission, Mapping) else vars(submission)
+    post_id = str(data.get("id") or "")
+    author = _name(data.get("author"))
+    decision, reason, images = _decide(data, author, options)
+    result = PostPlan(post_id=post_id, subreddit=_name(data.get("subreddit")) or "", author=author,
+                      permalink=str(data.get("permalink") or ""), images=images, decision=decision, reason=reason,
+                      title=str(data.get("title") or ""))
+    log.info("ingest %s t3_%s r/%s: %s", decision, post_id, result.subreddit, reason)
+    return result
+
+
+def _decide(data: Mapping[str, Any], author: str | None, options: IngestOptions) -> tuple[Decision, str, list[ImageRef]]:
+    urls = _Urls(options)
+    why = _unavailable(data, author, options.bot_username)
+    if why:
+        return "skip", why, []
+    prefix = ""
+    parents = data.get("crosspost_parent_list") or []
+    if parents:
+        parent = parents[0]
+        prefix = f"crosspost of {parent.get('name') or data.get('crosspost_parent')}: "
+        if parent.get("over_18"):
+            return "skip", prefix + "original is NSFW", []
+        if parent.get("removed_by_category") is not None:
+            return "skip", prefix + f"original removed ({parent.get('removed_by_category')})", []
+        data = parent
+    images, why = _media(data, urls)
+    if images is None:
+        if why.startswith("retry: "):
+            return "retry_later", prefix + why.removeprefix("retry: "), []
+        return "skip", prefix + why, []
+    if len(images) > options.max_images:
+        why += f", first {options.max_images} kept"
+        images = images[: options.max_images]
+    return "queue", prefix + why, images
+
+
+def plan_jobs(plan: PostPlan) -> list[NewJob]:
+    """The queue rows for a plan: one per image of a ``queue`` plan, none otherwise."""
+    if plan.decision != "queue":
+        return []
+    return [NewJob(post_id=plan.post_id, subreddit=plan.subreddit, permalink=plan.permalink, image_url=image.url,
+                   author=plan.author, image_index=image.index) for image in plan.images]
+
+
+# -- resuming -------------------------------------------------------------------------------------
+def posts_since(listing: Iterable[Any], cursor: str | None) -> tuple[list[Any], str | None]:
+    """Posts newer than ``cursor`` (a fullname), oldest first, and the cursor to store afterwards.
+
+    ``listing`` is newest first (``/new``), so the newer posts are the ones above the cursor.
+    When the cursor is not in the listing (no cursor yet, the listing was fetched with
+    ``before=cursor``, or the cursor post vanished) every post counts as new: re-reading a few
+    is harmless because ``JobQueue.enqueue`` ignores a (post, image) it already has, while
+    guessing by id could lose posts (the sandbox's seed ids are not in creation order).
+    Duplicates (PRAW's ``before=`` pagination repeats pages) are dropped. The new cursor is the
+    newest fullname, or the old one when nothing is newer; store it after enqueueing.
+    """
+    seen: set[str] = set()
+    items: list[Any] = []
+    for item in listing:
+        post_id = str(field(item, "id") or "")
+        if post_id and post_id not in seen:
+            seen.add(post_id)
+            items.append(item)
+    ids = [f"t3_{field(item, 'id')}" for item in items]
+    found = cursor is not None and cursor in ids
+    newer = items[: ids.index(cursor)] if cursor is not None and found else items
+    new_cursor = ids[0] if newer else cursor
+    how = "found in listing" if found else ("not in listing: all are new" if cursor else "none yet: all are new")
+    log.info("ingest: %d new posts of %d listed (cursor %s %s); cursor now %s", len(newer), len(items), cursor or "-", how, new_cursor)
+    return newer[::-1], new_cursor
