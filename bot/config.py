@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
+from bot.reply_text import DEFAULT_TEMPLATE, PLACEHOLDERS
 from db.engine import DEFAULT_URL, mask_url
 
 log = logging.getLogger(__name__)
@@ -48,16 +49,9 @@ APP_ID = "colorbot"
 SECRET_NAME = re.compile(r"secret|token|password|passwd|client_id|api_key", re.IGNORECASE)
 
 #: Placeholders ``reply_template`` may use (``str.format`` fields; write ``{{``/``}}`` for braces).
-REPLY_PLACEHOLDERS = frozenset({"comparison_url", "colorized_url", "opt_out_url", "feedback_url", "source_url"})
-DEFAULT_REPLY_TEMPLATE = """\
-Here is an automatically colorized version: [side-by-side comparison]({comparison_url}) \
-([colorized only]({colorized_url})).
-
-*The colors are a neural network's guesses, not a record of the real colors.*
-
----
-^(I'm a bot) | [^(opt out)]({opt_out_url}) | [^(feedback)]({feedback_url}) | [^(source)]({source_url})
-"""
+# The reply text's placeholders and default live with the code that renders them.
+REPLY_PLACEHOLDERS = PLACEHOLDERS
+DEFAULT_REPLY_TEMPLATE = DEFAULT_TEMPLATE
 
 HostKind = Literal["reddit", "imgur", "local", "outbox"]
 
