@@ -7,6 +7,7 @@ import typer
 from bot.commands.colorize import colorize_command, samples_command
 from bot.commands.config import config_command
 from bot.commands.sandbox import sandbox_command
+from bot.commands.train import eval_command, train_command
 
 app = typer.Typer(
     name="colorbot",
@@ -19,6 +20,8 @@ app.command("colorize")(colorize_command)
 app.command("samples")(samples_command)
 app.command("sandbox")(sandbox_command)
 app.command("config")(config_command)
+app.command("train")(train_command)
+app.command("eval")(eval_command)
 
 
 def main() -> None:

@@ -1,0 +1,104 @@
+"""``colorbot train`` and ``colorbot eval``: option parsing only; the work is in ``training``.
+
+Multi-GPU: ``torchrun --nproc_per_node 8 -m training train --data imagenet/train ...`` (the same
+options; ``python -m training`` exposes these two commands without the rest of the bot).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+
+def _logging() -> None:
+    from rich.logging import RichHandler
+
+    rank = int(os.environ.get("RANK", "0"))  # under torchrun only rank 0 logs progress
+    logging.basicConfig(level=logging.INFO if rank == 0 else logging.WARNING, format="%(message)s", handlers=[RichHandler(show_path=False)], force=True)
+
+
+def train_command(
+    data: Annotated[str, typer.Option(help="Training images: a folder tree (e.g. ImageNet train/<wnid>/*.JPEG) or a text file list.")],
+    out: Annotated[Path, typer.Option(help="Run folder: checkpoints, resume state, metrics, val-imgs/, curve.png.")] = Path("runs/train"),
+    val_data: Annotated[Optional[str], typer.Option(help="Validation photos (default: a fixed sample of the training set).")] = None,
+    backbone: Annotated[str, typer.Option(help="Backbone name (colorizer.backbones).")] = "efficientnet_lite0",
+    weights: Annotated[str, typer.Option(help="Backbone init: 'imagenet', 'none' or a state-dict path.")] = "imagenet",
+    init_from: Annotated[Optional[Path], typer.Option(help="Start from this colorbot checkpoint (fine-tune; --backbone must match).")] = None,
+    size: Annotated[int, typer.Option(help="Training crop size (px).")] = 224,
+    batch_size: Annotated[int, typer.Option(help="Batch size per process.")] = 32,
+    steps: Annotated[Optional[int], typer.Option(help="Total optimizer steps (default: epochs × steps per epoch).")] = None,
+    epochs: Annotated[int, typer.Option(help="Epochs, when --steps is not given.")] = 10,
+    max_minutes: Annotated[Optional[float], typer.Option(help="Stop and save after this much wall time.")] = None,
+    optimizer: Annotated[str, typer.Option(help="sgd (the seed's: lr 0.1, no weight decay) or adamw.")] = "sgd",
+    lr: Annotated[Optional[float], typer.Option(help="Learning rate (default: sgd 0.1, adamw 1e-3).")] = None,
+    backbone_lr: Annotated[Optional[float], typer.Option(help="Backbone learning rate (default: lr / 10).")] = None,
+    freeze_backbone: Annotated[bool, typer.Option(help="Keep the pretrained backbone frozen.")] = False,
+    weight_decay: Annotated[Optional[float], typer.Option(help="Weight decay (default: sgd 0, adamw 0.01).")] = None,
+    warmup_steps: Annotated[Optional[int], typer.Option(help="Linear warmup steps (default 2% of the steps, ≤ 1000).")] = None,
+    schedule: Annotated[str, typer.Option(help="cosine or constant after warmup.")] = "cosine",
+    clip_grad: Annotated[float, typer.Option(help="Gradient-norm clip (0: off).")] = 1.0,
+    loss: Annotated[str, typer.Option(help="seed (Dahl's blur loss), seed+classification (adds Zhang et al.'s rebalanced UV-bin loss on an auxiliary head) or seed+gan (adds a PatchGAN term).")] = "seed",
+    class_weight: Annotated[float, typer.Option(help="Weight of the classification term.")] = 0.1,
+    gan_weight: Annotated[float, typer.Option(help="Weight of the PatchGAN term.")] = 0.05,
+    disc_lr: Annotated[float, typer.Option(help="Discriminator learning rate (Adam).")] = 2e-4,
+    precision: Annotated[str, typer.Option(help="auto (bf16 on GPU, fp32 on CPU), bf16, fp16 or fp32.")] = "auto",
+    compile: Annotated[bool, typer.Option(help="torch.compile the model.")] = False,
+    workers: Annotated[Optional[int], typer.Option(help="DataLoader workers (default: one per core, ≤ 8).")] = None,
+    threads: Annotated[Optional[int], typer.Option(help="torch CPU threads.")] = None,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    seed: Annotated[int, typer.Option(help="Random seed (data order, crops, init).")] = 0,
+    min_colorfulness: Annotated[float, typer.Option(help="Skip images less colorful than this (Hasler–Süsstrunk CF).")] = 5.0,
+    log_every: Annotated[int, typer.Option(help="Log metrics every N steps.")] = 10,
+    val_every: Annotated[int, typer.Option(help="Validation grid + metrics every N steps (0: only at the end).")] = 500,
+    checkpoint_every: Annotated[int, typer.Option(help="Checkpoint every N steps.")] = 500,
+    render_size: Annotated[int, typer.Option(help="render_size stored in the checkpoint for colorize.")] = 256,
+    resume: Annotated[bool, typer.Option(help="Continue the run in --out exactly where it stopped.")] = False,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Train a colorizer (one CPU process, or many GPUs under torchrun)."""
+    from training.trainer import TrainConfig, train
+
+    _logging()
+    config = TrainConfig(
+        data=data, out_dir=str(out), val_data=val_data, backbone=backbone, weights=None if weights.lower() == "none" else weights,
+        init_from=str(init_from) if init_from else None,
+        size=size, batch_size=batch_size, steps=steps, epochs=epochs, max_minutes=max_minutes, optimizer=optimizer, lr=lr,
+        backbone_lr=backbone_lr, freeze_backbone=freeze_backbone, weight_decay=weight_decay, warmup_steps=warmup_steps,
+        schedule=schedule, clip_grad=clip_grad or None, loss=loss, class_weight=class_weight, gan_weight=gan_weight, disc_lr=disc_lr, precision=precision, compile=compile,
+        workers=workers, threads=threads, device=device, seed=seed, min_colorfulness=min_colorfulness, log_every=log_every,
+        val_every=val_every, checkpoint_every=checkpoint_every, render_size=render_size, resume=resume, progress=progress,
+    )
+    try:
+        result = train(config)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    if result["status"] == "interrupted":
+        typer.echo(f"interrupted at step {result['step']}; continue with --resume")
+        raise typer.Exit(130)
+
+
+def eval_command(
+    model: Annotated[Path, typer.Option(help="Checkpoint to evaluate.")],
+    data: Annotated[str, typer.Option(help="Folder (or file list) of color photos.")],
+    out: Annotated[Path, typer.Option(help="Where eval.json, eval.md and contact-sheet.png go.")] = Path("runs/eval"),
+    render_size: Annotated[Optional[int], typer.Option(help="Net input size (default: the checkpoint's).")] = None,
+    max_side: Annotated[int, typer.Option(help="Photos are scored with the long side capped at this.")] = 512,
+    train_data: Annotated[Optional[str], typer.Option(help="Training photos for the mean-chroma baseline (default: the checkpoint's stored mean).")] = None,
+    fid: Annotated[bool, typer.Option(help="Compute FID when Inception-v3 weights are on disk.")] = True,
+    inception_weights: Annotated[Optional[str], typer.Option(help="Path of torchvision's inception_v3_google-*.pth.")] = None,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    limit: Annotated[Optional[int], typer.Option(help="Score only the first N photos.")] = None,
+) -> None:
+    """Score a checkpoint (PSNR, SSIM, colorfulness, UV L2, FID) against gray and mean-chroma baselines."""
+    from training.evaluate import evaluate
+
+    _logging()
+    report = evaluate(model, data, out, render_size=render_size, max_side=max_side, train_data=train_data, fid=fid,
+                      inception_weights=inception_weights, device=device, limit=limit)
+    typer.echo((out / "eval.md").read_text())
+    typer.echo(json.dumps({m: {k: round(v, 4) for k, v in s.items()} for m, s in report["summary"].items()}))

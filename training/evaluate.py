@@ -1,0 +1,174 @@
+"""``colorbot eval``: score a checkpoint on a folder of color photos against simple baselines.
+
+Each photo (long side capped at ``max_side``) is split into Y and UV; the model sees Y at the
+checkpoint's render size and its chroma is upsampled and recombined with the full Y. Scored on
+uint8 RGB: PSNR, SSIM, colorfulness of predictions and ground truth (ΔCF = pred − truth), UV L2,
+and FID when Inception weights are on disk. Baselines: ``gray`` (UV = 0) and ``mean_chroma``
+(every pixel gets the training set's mean UV). Writes ``eval.json``, ``eval.md`` and
+``contact-sheet.png`` (worst and best photos by the model's PSNR).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+
+from colorizer.checkpoint import load_checkpoint
+from training.data import list_images, open_rgb, to_uint8_tensor
+from training.fid import FIDUnavailable, InceptionFeatures, fid_from_features, find_inception_weights
+from training.metrics import colorfulness, psnr, ssim, uv_l2
+from training.predict import hwc, predict_uv, split_yuv, to_uint8_rgb
+
+log = logging.getLogger(__name__)
+
+METHODS = ("model", "gray", "mean_chroma")
+
+
+def load_eval_image(path: Path, max_side: int) -> torch.Tensor:
+    rgb, _ = open_rgb(path, min_side=None)
+    if max(rgb.size) > max_side:
+        scale = max_side / max(rgb.size)
+        rgb = rgb.resize((max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale))), Image.Resampling.LANCZOS)
+    return to_uint8_tensor(rgb)
+
+
+def mean_chroma_of(paths: list[Path], limit: int = 500, size: int = 128) -> list[float]:
+    """Mean UV of (up to ``limit``) training photos, for the mean-chroma baseline."""
+    total, count = torch.zeros(2, dtype=torch.float64), 0
+    for path in paths[:limit]:
+        try:
+            _, uv = split_yuv(load_eval_image(path, size)[None])
+        except Exception:  # noqa: BLE001
+            continue
+        total += uv.double().sum((0, 2, 3))
+        count += uv.shape[2] * uv.shape[3]
+    return (total / max(count, 1)).tolist()
+
+
+def _score(pred: torch.Tensor, truth: torch.Tensor, uv_pred: torch.Tensor, uv_true: torch.Tensor) -> dict[str, float]:
+    p, t = hwc(pred), hwc(truth)
+    return {"psnr": psnr(p, t), "ssim": ssim(p, t), "cf": colorfulness(p), "uv_l2": uv_l2(uv_pred, uv_true)}
+
+
+def evaluate(checkpoint: str | Path, data: str | Path, out_dir: str | Path, *, render_size: int | None = None, max_side: int = 512,
+             mean_chroma: list[float] | None = None, train_data: str | None = None, fid: bool = True,
+             inception_weights: str | None = None, device: str = "auto", limit: int | None = None, sheet_rows: int = 4) -> dict[str, Any]:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    dev = torch.device("cuda" if device == "auto" and torch.cuda.is_available() else ("cpu" if device == "auto" else device))
+    model, meta = load_checkpoint(checkpoint)
+    model = model.to(dev).eval()
+    render = render_size or int(meta.get("render_size", 256))
+    if mean_chroma is None:
+        if train_data:
+            mean_chroma = mean_chroma_of(list_images(train_data))
+        else:
+            mean_chroma = meta.get("mean_chroma")
+    chroma_note = "" if mean_chroma is not None else "no training mean chroma known (checkpoint meta or --train-data): baseline uses UV = 0"
+    mean_uv = torch.tensor(mean_chroma or [0.0, 0.0], dtype=torch.float32).view(1, 2, 1, 1)
+
+    paths = list_images(data)[:limit] if limit else list_images(data)
+    features = None
+    fid_note = ""
+    if fid:
+        try:
+            features = InceptionFeatures(find_inception_weights(inception_weights), dev)
+        except FIDUnavailable as exc:
+            fid_note = str(exc)
+            log.warning("%s", exc)
+    else:
+        fid_note = "FID skipped (--no-fid)"
+    feats: dict[str, list[np.ndarray]] = {m: [] for m in (*METHODS, "truth")}
+    per_image: list[dict[str, Any]] = []
+    thumbs: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
+    for path in paths:
+        try:
+            truth = load_eval_image(path, max_side)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("skipping %s: cannot decode (%s)", path, exc)
+            continue
+        gray, uv_true = split_yuv(truth[None])
+        uvs = {"model": predict_uv(model, gray, render).cpu(), "gray": torch.zeros_like(uv_true), "mean_chroma": mean_uv.expand_as(uv_true)}
+        preds = {m: to_uint8_rgb(gray, uv)[0] for m, uv in uvs.items()}
+        row: dict[str, Any] = {"path": str(path), "cf_true": colorfulness(hwc(truth))}
+        for m in METHODS:
+            row[m] = _score(preds[m], truth, uvs[m], uv_true)
+        per_image.append(row)
+        thumbs.append((preds["gray"], preds["model"], truth))
+        if features is not None:
+            for m in METHODS:
+                feats[m].append(features(preds[m][None]))
+            feats["truth"].append(features(truth[None]))
+    if not per_image:
+        raise ValueError(f"{data}: no decodable images")
+
+    summary: dict[str, dict[str, float]] = {}
+    cf_true = float(np.mean([r["cf_true"] for r in per_image]))
+    for m in METHODS:
+        s = {k: float(np.mean([min(r[m][k], 100.0) if k == "psnr" else r[m][k] for r in per_image])) for k in ("psnr", "ssim", "cf", "uv_l2")}
+        s["cf_true"] = cf_true
+        s["delta_cf"] = s["cf"] - cf_true
+        if features is not None:
+            s["fid"] = fid_from_features(np.concatenate(feats[m]), np.concatenate(feats["truth"]))
+        summary[m] = s
+    report = {
+        "checkpoint": str(checkpoint),
+        "data": str(data),
+        "images": len(per_image),
+        "render_size": render,
+        "max_side": max_side,
+        "mean_chroma": list(mean_uv.flatten().tolist()),
+        "model_meta": {k: v for k, v in meta.items() if isinstance(v, (str, int, float, bool, list, dict))},
+        "summary": summary,
+        "notes": [n for n in (fid_note, chroma_note) if n],
+        "per_image": per_image,
+    }
+    (out / "eval.json").write_text(json.dumps(report, indent=2, default=_json_default))
+    (out / "eval.md").write_text(markdown_report(report))
+    _contact_sheet(per_image, thumbs, out / "contact-sheet.png", sheet_rows)
+    return report
+
+
+def _json_default(value):
+    if isinstance(value, float) and math.isinf(value):
+        return "inf"
+    return str(value)
+
+
+def markdown_report(report: dict[str, Any]) -> str:
+    lines = [
+        f"# Colorization eval: {Path(report['checkpoint']).name}",
+        "",
+        f"Data: `{report['data']}`, {report['images']} images (long side ≤ {report['max_side']} px), render size {report['render_size']}.",
+        "",
+        "| method | PSNR ↑ | SSIM ↑ | CF | CF truth | ΔCF | UV L2 ↓ | FID ↓ |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for m, s in report["summary"].items():
+        fid = f"{s['fid']:.2f}" if "fid" in s else "n/a"
+        lines.append(f"| {m} | {s['psnr']:.2f} | {s['ssim']:.4f} | {s['cf']:.2f} | {s['cf_true']:.2f} | {s['delta_cf']:+.2f} | {s['uv_l2']:.4f} | {fid} |")
+    if report["notes"]:
+        lines += ["", *[f"- {n}" for n in report["notes"]]]
+    lines += ["", "Contact sheet (worst and best by the model's PSNR): `contact-sheet.png`.", ""]
+    return "\n".join(lines)
+
+
+def _contact_sheet(per_image: list[dict[str, Any]], thumbs, out: Path, rows: int) -> None:
+    from colorizer.panel import compose_grid
+
+    order = sorted(range(len(per_image)), key=lambda i: per_image[i]["model"]["psnr"])
+    picks = order[:rows] + [i for i in order[-rows:] if i not in order[:rows]]
+    grid = []
+    for rank, i in enumerate(picks):
+        tag = "worst" if rank < min(rows, len(order)) else "best"
+        g, p, t = (Image.fromarray(hwc(x)) for x in thumbs[i])
+        name = Path(per_image[i]["path"]).name
+        grid.append([(f"gray {name}", g), (f"auto ({tag}) {per_image[i]['model']['psnr']:.1f} dB", p), ("truth", t)])
+    compose_grid(grid, cell_height=192).save(out)
