@@ -21,10 +21,11 @@ import torch
 from PIL import Image
 
 from colorizer.checkpoint import load_checkpoint
+from colorizer.inference import Colorizer
 from training.data import list_images, open_rgb, to_uint8_tensor
 from training.fid import FIDUnavailable, InceptionFeatures, fid_from_features, find_inception_weights
 from training.metrics import colorfulness, psnr, ssim, uv_l2
-from training.predict import hwc, predict_uv, split_yuv, to_uint8_rgb
+from training.predict import hwc, split_yuv, to_uint8_rgb
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,14 @@ def _score(pred: torch.Tensor, truth: torch.Tensor, uv_pred: torch.Tensor, uv_tr
     return {"psnr": psnr(p, t), "ssim": ssim(p, t), "cf": colorfulness(p), "uv_l2": uv_l2(uv_pred, uv_true)}
 
 
+def colorize_like_the_cli(colorizer: Colorizer, gray: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """uint8 RGB (3, H, W) and its UV (1, 2, H, W), as `colorbot colorize` would produce them for
+    the gray image ``gray`` (1, 1, H, W) in [0, 1]."""
+    luma = Image.fromarray(gray[0, 0].mul(255.0).round_().clamp_(0, 255).to(torch.uint8).cpu().numpy(), "L")
+    rgb = torch.from_numpy(np.asarray(colorizer.colorize(luma)).copy()).permute(2, 0, 1)
+    return rgb, split_yuv(rgb[None])[1]
+
+
 def evaluate(checkpoint: str | Path, data: str | Path, out_dir: str | Path, *, render_size: int | None = None, max_side: int = 512,
              mean_chroma: list[float] | None = None, train_data: str | None = None, fid: bool = True,
              inception_weights: str | None = None, device: str = "auto", limit: int | None = None, sheet_rows: int = 4) -> dict[str, Any]:
@@ -64,8 +73,9 @@ def evaluate(checkpoint: str | Path, data: str | Path, out_dir: str | Path, *, r
     out.mkdir(parents=True, exist_ok=True)
     dev = torch.device("cuda" if device == "auto" and torch.cuda.is_available() else ("cpu" if device == "auto" else device))
     model, meta = load_checkpoint(checkpoint)
-    model = model.to(dev).eval()
     render = render_size or int(meta.get("render_size", 256))
+    # The model is scored through the same inference path `colorbot colorize` ships.
+    colorizer = Colorizer(model, render_size=render, device=str(dev), meta=meta)
     if mean_chroma is None:
         if train_data:
             mean_chroma = mean_chroma_of(list_images(train_data))
@@ -95,8 +105,9 @@ def evaluate(checkpoint: str | Path, data: str | Path, out_dir: str | Path, *, r
             log.warning("skipping %s: cannot decode (%s)", path, exc)
             continue
         gray, uv_true = split_yuv(truth[None])
-        uvs = {"model": predict_uv(model, gray, render).cpu(), "gray": torch.zeros_like(uv_true), "mean_chroma": mean_uv.expand_as(uv_true)}
+        uvs = {"gray": torch.zeros_like(uv_true), "mean_chroma": mean_uv.expand_as(uv_true)}
         preds = {m: to_uint8_rgb(gray, uv)[0] for m, uv in uvs.items()}
+        preds["model"], uvs["model"] = colorize_like_the_cli(colorizer, gray)
         row: dict[str, Any] = {"path": str(path), "cf_true": colorfulness(hwc(truth))}
         for m in METHODS:
             row[m] = _score(preds[m], truth, uvs[m], uv_true)

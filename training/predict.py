@@ -1,4 +1,4 @@
-"""Running a colorizer on RGB ground truth: its Y in, predicted UV back, recombined with that Y."""
+"""Y/UV split of RGB ground truth and recombination, shared by training validation and eval."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import contextlib
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from colorizer.color import rgb_to_yuv_torch, unit_to_uv, yuv_to_rgb_torch
+from colorizer.color import rgb_to_yuv_torch, yuv_to_rgb_torch
 
 
 def split_yuv(rgb_uint8: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -27,25 +26,6 @@ def autocast_for(device: torch.device, precision: str) -> contextlib.AbstractCon
     if device.type == "cuda" and precision in ("bf16", "fp16"):
         return torch.autocast("cuda", dtype=torch.bfloat16 if precision == "bf16" else torch.float16)
     return contextlib.nullcontext()
-
-
-@torch.no_grad()
-def predict_uv(model: torch.nn.Module, gray: torch.Tensor, render_size: int | None = None, precision: str = "fp32") -> torch.Tensor:
-    """UV (B, 2, H, W) for gray (B, 1, H, W): the net runs with the long side at ``render_size``
-    (sides rounded to its size multiple), the chroma is upsampled back bilinearly."""
-    h, w = gray.shape[-2:]
-    multiple = getattr(model, "size_multiple", 1)
-    scale = 1.0 if render_size is None else min(1.0, render_size / max(h, w))
-    rh = max(multiple, round(h * scale / multiple) * multiple)
-    rw = max(multiple, round(w * scale / multiple) * multiple)
-    small = gray if (rh, rw) == (h, w) else F.interpolate(gray, size=(rh, rw), mode="bilinear", align_corners=False, antialias=True)
-    device = next(model.parameters()).device
-    with autocast_for(device, precision):
-        unit = model(small.to(device)).float()
-    uv = unit_to_uv(unit)
-    if (rh, rw) != (h, w):
-        uv = F.interpolate(uv, size=(h, w), mode="bilinear", align_corners=False)
-    return uv.to(gray.device)
 
 
 def hwc(t: torch.Tensor) -> np.ndarray:
