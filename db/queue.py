@@ -226,6 +226,14 @@ class JobQueue:
         values = {"state": PENDING, "attempts": Job.attempts - 1, "lease_owner": None, "lease_expires_at": None}
         return self._change(job, values, now)
 
+    def reschedule(self, job: Job, at: datetime, reason: str, now: datetime | None = None) -> Job:
+        """Put a held job back until `at` without counting the attempt: Reddit asked us to wait
+        (RATELIMIT, 429), which says nothing about the job itself."""
+        now = self._now(now)
+        values = {"state": PENDING, "attempts": Job.attempts - 1, "next_attempt_at": as_utc(at),
+                  "last_error": reason[:ERROR_TEXT_LIMIT], "lease_owner": None, "lease_expires_at": None}
+        return self._change(job, values, now)
+
     # -- side effects: record them before the next one, so a retried job can skip what was done --
     def record_hosted_url(
         self,

@@ -114,6 +114,18 @@ def test_release_returns_job_without_counting_an_attempt(queue: JobQueue) -> Non
     assert (again.attempts, again.lease_owner) == (1, "w2")
 
 
+def test_reschedule_waits_until_the_given_time_without_using_an_attempt(queue: JobQueue) -> None:
+    queue.enqueue([new_job()], now=T0)
+    wait_until = T0 + timedelta(minutes=9)
+    for _ in range(5):  # more waits than max_attempts=3 allows failures: a rate limit never exhausts a job
+        (job,) = queue.claim("w1", now=T0)
+        later = queue.reschedule(job, wait_until, "RATELIMIT: 9m3s", now=T0)
+        assert (later.state, later.attempts, later.last_error) == ("pending", 0, "RATELIMIT: 9m3s")
+        assert queue.claim("w1", now=wait_until - timedelta(seconds=1)) == []
+        (job,) = queue.claim("w1", now=wait_until)
+        queue.reschedule(job, T0, "RATELIMIT: 9m3s", now=wait_until)  # due again at T0 for the next round
+
+
 def test_expired_lease_is_reclaimed_live_one_is_not(queue: JobQueue) -> None:
     queue.enqueue([new_job()], now=T0)
     (job,) = queue.claim("crashed", lease_seconds=60, now=T0)
