@@ -6,7 +6,9 @@ import typer
 
 from bot.commands.colorize import colorize_command, samples_command
 from bot.commands.config import config_command
+from bot.commands.run import run_command, run_once_command
 from bot.commands.sandbox import sandbox_command
+from bot.commands.status import status_command
 from bot.commands.train import eval_command, train_command
 
 app = typer.Typer(
@@ -16,6 +18,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.command("run")(run_command)
+app.command("run-once")(run_once_command)
+app.command("status")(status_command)
 app.command("colorize")(colorize_command)
 app.command("samples")(samples_command)
 app.command("sandbox")(sandbox_command)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import torch
 
+from bot.sandbox import SandboxServer
 from colorizer.checkpoint import save_checkpoint
+from colorizer.inference import Colorizer
 from colorizer.model import ResidualColorizer, build_colorizer
 
 TEST_RENDER_SIZE = 64
@@ -27,3 +30,16 @@ def vivid_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("models") / "vivid.pt"
     save_checkpoint(path, vivid_colorizer(), {"render_size": TEST_RENDER_SIZE, "training_data": "none (random test weights)"})
     return path
+
+
+@pytest.fixture(scope="session")
+def colorizer(vivid_checkpoint: Path) -> Colorizer:
+    """The vivid checkpoint loaded once: every bot in the tests shares it, as the workers of a process do."""
+    return Colorizer.from_checkpoint(vivid_checkpoint, device="cpu")
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxServer]:
+    """A fresh local Reddit-compatible server with the default seed, on a free loopback port."""
+    with SandboxServer() as server:
+        yield server

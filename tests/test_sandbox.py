@@ -26,12 +26,6 @@ FEED = "Colorization+OldSchoolCool"
 
 
 @pytest.fixture
-def sandbox() -> Iterator[SandboxServer]:
-    with SandboxServer() as server:
-        yield server
-
-
-@pytest.fixture
 def reddit(sandbox: SandboxServer) -> praw.Reddit:
     return praw.Reddit(**reddit_kwargs(sandbox.url))
 

@@ -1,0 +1,70 @@
+"""`colorbot run` and `colorbot run-once`: the Reddit bot, on a schedule or for one pass.
+
+Both migrate the database first and log one line per decision. ``run-once`` polls once (or
+takes just the posts named with ``--post``), works the queue until nothing is due, prints a
+summary and exits 0 — or 1 when a job failed for good or the poll failed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+EXIT_BAD_CONFIG = 2
+ConfigOption = Annotated[Optional[Path], typer.Option("--config", "-c", envvar="COLORBOT_CONFIG", help="Settings file; default: ./colorbot.toml if it exists.")]
+
+
+def setup_logging(verbose: bool = False) -> None:
+    """One line per decision, with time and module; PRAW's own chatter stays at warnings."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("prawcore", "urllib3", "apscheduler.executors", "PIL"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _settings(config: Optional[Path], dry_run: bool = False):  # noqa: ANN202 - Settings, imported lazily
+    from bot.config import ConfigError, load_settings
+
+    try:
+        settings = load_settings(config)
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_CONFIG) from None
+    return dataclasses.replace(settings, dry_run=True) if dry_run else settings
+
+
+def run_once_command(
+    post: Annotated[Optional[list[str]], typer.Option("--post", "-p", help="Only this post (id, t3_id or URL); repeatable. Default: one poll of the watched subreddits.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Publish to the outbox folder and write replies there; post nothing.")] = False,
+    config: ConfigOption = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+) -> None:
+    """Poll once (or take the named posts), work the queue until nothing is due, print a summary."""
+    from bot.scheduler import build_bot, run_once
+
+    setup_logging(verbose)
+    settings = _settings(config, dry_run)
+    try:
+        result = run_once(build_bot(settings), post or ())
+    except ValueError as exc:  # a bad --post
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_CONFIG) from None
+    for line in result.lines():
+        typer.echo(line)
+    raise typer.Exit(result.exit_code)
+
+
+def run_command(
+    config: ConfigOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Publish to the outbox folder and write replies there; post nothing.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+) -> None:
+    """Run the bot until SIGTERM / Ctrl-C: poll, work the queue, read the inbox, re-check bans."""
+    from bot.scheduler import build_bot, run_forever
+
+    setup_logging(verbose)
+    run_forever(build_bot(_settings(config, dry_run)))

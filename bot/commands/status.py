@@ -1,0 +1,82 @@
+"""`colorbot status`: the operator's view of the queue — counts, recent jobs, bans, last poll.
+
+Reads the database only (never Reddit), so it is safe to run beside a live bot.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+EXIT_BAD_CONFIG = 2
+RECENT_JOBS = 10
+
+
+def gather_status(database_url: str, recent: int = RECENT_JOBS) -> dict[str, Any]:
+    """Everything ``colorbot status`` shows, as plain data (the database is migrated first)."""
+    from sqlalchemy import select
+
+    from db import Facts, JobQueue, make_engine, mask_url, transaction, upgrade
+    from db.models import Job, PollCursor
+
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    try:
+        queue, facts = JobQueue(engine), Facts(engine)
+        with transaction(engine, write=False) as session:
+            jobs = list(session.scalars(select(Job).order_by(Job.updated_at.desc(), Job.id.desc()).limit(recent)))
+            cursors = list(session.scalars(select(PollCursor).order_by(PollCursor.last_polled_at.desc())))
+        return {
+            "database": mask_url(database_url),
+            "counts": queue.counts_by_state(),
+            "recent_jobs": [{
+                "id": j.id, "post": f"t3_{j.post_id}", "image": j.image_index, "subreddit": j.subreddit, "state": j.state,
+                "attempts": j.attempts, "updated_at": j.updated_at.isoformat(timespec="seconds"),
+                "next_attempt_at": j.next_attempt_at.isoformat(timespec="seconds") if j.state == "pending" else None,
+                "why": j.skip_reason or j.last_error, "reply": f"t1_{j.reply_id}" if j.reply_id else None,
+                "hosted_url": j.hosted_url,
+            } for j in jobs],
+            "banned_subreddits": [{
+                "name": b.name, "since": b.since.isoformat(timespec="seconds"), "reason": b.reason,
+                "next_check_at": b.next_check_at.isoformat(timespec="seconds") if b.next_check_at else None,
+            } for b in facts.banned_subreddits()],
+            "polls": [{
+                "listing": c.listing_key, "newest": c.newest_fullname,
+                "last_polled_at": c.last_polled_at.isoformat(timespec="seconds") if c.last_polled_at else None,
+            } for c in cursors],
+        }
+    finally:
+        engine.dispose()
+
+
+def status_command(
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", envvar="COLORBOT_CONFIG", help="Settings file; default: ./colorbot.toml if it exists.")] = None,
+    recent: Annotated[int, typer.Option(help="How many recent jobs to list.")] = RECENT_JOBS,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show queue counts by state, the most recent jobs, banned subreddits and the last poll."""
+    from bot.config import ConfigError, load_settings
+
+    try:
+        settings = load_settings(config)
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_CONFIG) from None
+    data = gather_status(settings.database_url, recent)
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    typer.echo(f"database: {data['database']}")
+    typer.echo("queue: " + ", ".join(f"{state} {count}" for state, count in data["counts"].items()))
+    polls = data["polls"]
+    typer.echo("last poll: " + (", ".join(f"{p['listing']} at {p['last_polled_at']} (newest {p['newest'] or '-'})" for p in polls) or "never"))
+    bans = data["banned_subreddits"]
+    typer.echo("banned: " + (", ".join(f"r/{b['name']} since {b['since']} ({b['reason']}; next check {b['next_check_at'] or '-'})" for b in bans) or "none"))
+    typer.echo(f"recent jobs ({len(data['recent_jobs'])}):")
+    for j in data["recent_jobs"]:
+        extra = j["reply"] or (f"next try {j['next_attempt_at']}" if j["next_attempt_at"] else "")
+        why = f" — {j['why']}" if j["why"] else ""
+        typer.echo(f"  {j['updated_at']}  {j['post']}#{j['image']}  r/{j['subreddit']}  {j['state']} (attempt {j['attempts']}) {extra}{why}")

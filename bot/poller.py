@@ -1,0 +1,227 @@
+"""One poll: read the newest posts of every watched subreddit in one request and queue the photos.
+
+Why one request: ``/r/A+B+C/new`` serves every subreddit at once, so a poll costs one call of
+the rate budget however many subreddits are watched. Ids are de-duplicated and cut at the
+stored cursor (``bot.ingest.posts_since``); the listing is read without ``before=`` because
+Reddit answers ``before=`` a vanished (deleted) post with an empty page forever.
+
+Order matters: jobs are enqueued, then galleries still processing are stored for a retry,
+and only then the cursor moves (a crash in between re-reads a few posts, which enqueue ignores).
+
+Galleries whose items Reddit is still processing are kept in the ``poller.retry_later`` state
+entry and re-read by id (``/api/info``) on the next polls until they are ready or
+``RETRY_LATER_SECONDS`` have passed, so the cursor never has to wait for them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import prawcore
+
+from bot.ingest import IMAGE_HOSTS, IngestOptions, PostPlan, plan_jobs, plan_post, posts_since
+from bot.reddit_client import bot_username, fetch_posts
+from bot.reddit_errors import action_for
+from db import Facts, JobQueue
+from db.types import utcnow
+
+if TYPE_CHECKING:
+    import praw
+
+    from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+LISTING_LIMIT = 100
+RETRY_STATE_KEY = "poller.retry_later"
+RETRY_LATER_SECONDS = 3600.0
+_POST_ID = re.compile(r"^(?:t3_)?([a-z0-9]{1,12})$", re.IGNORECASE)
+_POST_URL = re.compile(r"/comments/([a-z0-9]{1,12})(?:/|$)", re.IGNORECASE)
+
+
+@dataclass
+class PollResult:
+    """What one poll did (for the run summary)."""
+
+    listed: int = 0
+    new_posts: int = 0
+    queued_posts: int = 0
+    queued_jobs: int = 0
+    skipped: int = 0
+    retry_later: int = 0
+    banned: list[str] = field(default_factory=list)
+    error: str | None = None
+    pause_seconds: float = 0.0  # Reddit asked every call to wait (429, credentials): how long
+
+
+def listing_key(subreddits: list[str] | tuple[str, ...]) -> str:
+    """The cursor's name for a set of subreddits (order and case do not matter)."""
+    return "r/" + "+".join(sorted(s.lower() for s in subreddits)) + "/new"
+
+
+def ingest_options(settings: Settings, reddit: praw.Reddit) -> IngestOptions:
+    """What ingest accepts, from the settings (extra image hosts, sandbox mirror) and our own name."""
+    hosts = IMAGE_HOSTS | frozenset(h.lower() for h in settings.download.allowed_hosts)
+    return IngestOptions(image_hosts=hosts, bot_username=bot_username(reddit),
+                         sandbox_base_url=settings.download.sandbox_image_base_url)
+
+
+def parse_post_ref(ref: str) -> str:
+    """A post id from ``abc123``, ``t3_abc123`` or a Reddit URL; ValueError otherwise."""
+    text = ref.strip()
+    match = _POST_URL.search(text) if "/" in text else _POST_ID.match(text)
+    if not match:
+        raise ValueError(f"not a Reddit post id or URL: {ref!r}")
+    return match.group(1).lower()
+
+
+class Poller:
+    """Turns Reddit listings into queued jobs, resuming from the cursor stored in the database."""
+
+    def __init__(self, reddit: praw.Reddit, queue: JobQueue, facts: Facts, settings: Settings,
+                 options: IngestOptions | None = None) -> None:
+        self.reddit, self.queue, self.facts, self.settings = reddit, queue, facts, settings
+        self.options = options or ingest_options(settings, reddit)
+
+    # -- the watched listing ------------------------------------------------------------------
+    def poll(self) -> PollResult:
+        """One poll of all watched subreddits (banned ones left out), then the stored retries."""
+        result = PollResult()
+        active = [s for s in self.settings.subreddits if not self.facts.is_banned(s)]
+        for name in self.settings.subreddits:
+            if name not in active:
+                log.info("poll: leaving out r/%s (the bot is banned there)", name)
+        if not active:
+            log.warning("poll: every watched subreddit bans the bot; nothing to read")
+            return result
+        try:
+            listing, active = self._listing(active, result)
+        except Exception as exc:  # noqa: BLE001 - one log line, the next poll tries again
+            action = action_for(exc)
+            result.error = action.reason
+            result.pause_seconds = action.delay_seconds if action.kind == "backoff" else 0.0
+            log.warning("poll: listing failed, cursor kept: %s", action.reason)
+            return result
+        if listing is None:
+            return result
+        key = listing_key(active)
+        cursor = self.facts.cursor(key)
+        posts, new_cursor = posts_since(listing, cursor.newest_fullname if cursor else None)
+        result.listed, result.new_posts = len(listing), len(posts)
+        plans = [plan_post(post, self.options) for post in posts]
+        retry = self._retries_due(result)
+        self._queue(plans + retry, result)
+        self.facts.record_poll(key, new_cursor)
+        return result
+
+    def _listing(self, active: list[str], result: PollResult) -> tuple[list[Any] | None, list[str]]:
+        """The newest posts of ``active`` (one request) and the subreddits they cover; a 403 finds
+        and bans the subreddit responsible, then the others are read."""
+        try:
+            return list(self.reddit.subreddit("+".join(active)).new(limit=LISTING_LIMIT)), active
+        except (prawcore.Forbidden, prawcore.Redirect, prawcore.NotFound) as exc:
+            log.warning("poll: listing of %d subreddits refused (%s); checking each", len(active), type(exc).__name__)
+        banned = [name for name in active if self.check_subreddit(name) is not None]
+        result.banned = banned
+        rest = [name for name in active if name not in banned]
+        if not banned or not rest:
+            return None, rest
+        return list(self.reddit.subreddit("+".join(rest)).new(limit=LISTING_LIMIT)), rest
+
+    def check_subreddit(self, name: str) -> str | None:
+        """Read ``/r/{name}/about``: record a ban when refused, lift it when readable; the ban reason or None."""
+        try:
+            self.reddit.get(f"/r/{name}/about")
+        except (prawcore.Forbidden, prawcore.NotFound, prawcore.Redirect) as exc:
+            reason = "403 Forbidden (banned or private)" if isinstance(exc, prawcore.Forbidden) else "the subreddit does not exist"
+            action = action_for(exc)
+            recheck = utcnow() + timedelta(seconds=action.delay_seconds or 86_400)
+            self.facts.ban_subreddit(name, reason, recheck)
+            log.warning("ban: r/%s marked banned (%s); checking again at %s", name, reason, recheck.isoformat(timespec="minutes"))
+            return reason
+        if self.facts.unban_subreddit(name):
+            log.info("ban: r/%s readable again; ban lifted", name)
+        return None
+
+    def recheck_bans(self) -> list[str]:
+        """Check every ban whose time has come (the scheduler runs this daily); returns lifted names."""
+        lifted = []
+        for ban in self.facts.bans_due_for_check():
+            try:
+                if self.check_subreddit(ban.name) is None:
+                    lifted.append(ban.name)
+            except Exception as exc:  # noqa: BLE001 - a network error: try at the next check
+                log.warning("ban: cannot check r/%s now: %s", ban.name, action_for(exc).reason)
+        return lifted
+
+    # -- explicit posts (run-once --post) -------------------------------------------------------
+    def queue_posts(self, refs: list[str]) -> PollResult:
+        """Plan and queue the named posts (ids or URLs), whatever the cursor says."""
+        result = PollResult()
+        ids = [parse_post_ref(ref) for ref in refs]
+        posts = fetch_posts(self.reddit, ids)
+        found = {str(vars(p).get("id")) for p in posts}
+        for post_id in ids:
+            if post_id not in found:
+                log.info("post t3_%s: not found on Reddit; nothing to do", post_id)
+        result.listed = result.new_posts = len(posts)
+        self._queue([plan_post(p, self.options) for p in posts], result)
+        return result
+
+    # -- shared --------------------------------------------------------------------------------
+    def _queue(self, plans: list[PostPlan], result: PollResult) -> None:
+        """Enqueue the plans to queue (opted-out authors skipped), then store those to retry."""
+        jobs = []
+        later: list[PostPlan] = []
+        for plan in plans:
+            if plan.decision == "queue" and self.facts.is_opted_out(plan.author):
+                log.info("poll skip t3_%s: u/%s opted out", plan.post_id, plan.author)
+                result.skipped += 1
+            elif plan.decision == "queue":
+                jobs += plan_jobs(plan)
+                result.queued_posts += 1
+            elif plan.decision == "retry_later":
+                later.append(plan)
+            else:
+                result.skipped += 1
+        result.queued_jobs = len(self.queue.enqueue(jobs)) if jobs else 0
+        result.retry_later = len(later)
+        self._store_retries(later, {p.post_id for p in plans})
+
+    def _retries_due(self, result: PollResult) -> list[PostPlan]:
+        """Re-read the stored still-processing posts by id; returns their fresh plans."""
+        stored: dict[str, Any] = self.facts.get_state(RETRY_STATE_KEY, {}) or {}
+        if not stored:
+            return []
+        try:
+            posts = fetch_posts(self.reddit, list(stored))
+        except Exception as exc:  # noqa: BLE001 - keep them stored; the next poll tries again
+            log.warning("poll: cannot re-read %d posts waiting for Reddit: %s", len(stored), action_for(exc).reason)
+            return []
+        plans = [plan_post(p, self.options) for p in posts]
+        gone = set(stored) - {p.post_id for p in plans}
+        for post_id in gone:
+            log.info("poll skip t3_%s: gone while waiting for its gallery to be processed", post_id)
+        if gone:
+            self.facts.set_state(RETRY_STATE_KEY, {k: v for k, v in stored.items() if k not in gone})
+        return plans
+
+    def _store_retries(self, later: list[PostPlan], planned: set[str]) -> None:
+        """Keep posts Reddit is still processing for the next polls, up to RETRY_LATER_SECONDS."""
+        stored: dict[str, Any] = self.facts.get_state(RETRY_STATE_KEY, {}) or {}
+        now = utcnow()
+        keep = {k: v for k, v in stored.items() if k not in planned}  # planned now: settled below or re-added
+        for plan in later:
+            first = stored.get(plan.post_id, {}).get("first_seen") or now.isoformat()
+            if (now - datetime.fromisoformat(first)).total_seconds() > RETRY_LATER_SECONDS:
+                log.info("poll skip t3_%s: still not ready after %.0f min (%s); giving up", plan.post_id,
+                         RETRY_LATER_SECONDS / 60, plan.reason)
+                continue
+            keep[plan.post_id] = {"first_seen": first, "reason": plan.reason}
+            log.info("poll retry-later t3_%s: %s; will re-read it next poll", plan.post_id, plan.reason)
+        if keep != stored:
+            self.facts.set_state(RETRY_STATE_KEY, keep)

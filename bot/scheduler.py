@@ -1,0 +1,188 @@
+"""Wire the bot's parts together and run them: once (``run-once``) or on a schedule (``run``).
+
+One scheduler loop (APScheduler's ``BlockingScheduler``) with four jobs: poll every
+``poll_interval_seconds``, work the queue every few seconds, read the inbox every minute and
+re-check each ban a day after it was seen (``/r/{sub}/about``; due bans are looked for hourly).
+Each job runs one at a time (``max_instances=1``). SIGTERM / Ctrl-C set the stop event: the
+worker hands back the jobs it holds (``JobQueue.release``), the scheduler stops, and the
+process exits cleanly.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bot.hosting import make_host
+from bot.inbox import Inbox
+from bot.poller import Poller, PollResult
+from bot.reddit_client import make_reddit
+from bot.worker import Summary, Worker
+from db import Facts, JobQueue, make_engine, mask_url, upgrade
+
+if TYPE_CHECKING:
+    import praw
+
+    from bot.config import Settings
+    from colorizer.inference import Colorizer
+
+log = logging.getLogger(__name__)
+
+WORK_INTERVAL_SECONDS = 5.0
+INBOX_INTERVAL_SECONDS = 60.0
+BAN_CHECK_INTERVAL_SECONDS = 3600.0  # looks for bans whose daily re-check (next_check_at) is due
+
+
+@dataclass
+class Bot:
+    """Every long-lived part, built once per process."""
+
+    settings: Settings
+    reddit: Any
+    queue: JobQueue
+    facts: Facts
+    poller: Poller
+    worker: Worker
+    inbox: Inbox
+    stop: threading.Event
+
+
+def build_bot(settings: Settings, reddit: praw.Reddit | None = None, *, colorizer: Colorizer | None = None,
+              stop: threading.Event | None = None) -> Bot:
+    """Migrate the database, then build the client, queue, poller, worker and inbox from ``settings``."""
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    queue = JobQueue(engine, max_attempts=settings.worker.max_attempts)
+    facts = Facts(engine)
+    reddit = reddit if reddit is not None else make_reddit(settings)
+    stop = stop or threading.Event()
+    host = make_host(settings.host.kind, settings.host, reddit, dry_run=settings.dry_run)
+    log.info("bot: database %s, host %s%s", mask_url(settings.database_url), host.name, ", DRY RUN (nothing is posted)" if settings.dry_run else "")
+    return Bot(settings, reddit, queue, facts, Poller(reddit, queue, facts, settings),
+               Worker(reddit, queue, facts, settings, host=host, colorizer=colorizer, stop=stop),
+               Inbox(reddit, queue, facts, host), stop)
+
+
+@dataclass
+class RunOnceResult:
+    """What ``run-once`` did; ``exit_code`` 1 when a job failed for good or the poll failed."""
+
+    poll: PollResult
+    work: Summary
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.work.failed_for_good or self.poll.error else 0
+
+    def lines(self) -> list[str]:
+        p, w = self.poll, self.work
+        out = [f"poll: {p.new_posts} new posts, {p.queued_posts} queued ({p.queued_jobs} jobs), {p.skipped} skipped, "
+               f"{p.retry_later} waiting for Reddit" + (f", banned: {', '.join(p.banned)}" if p.banned else "")
+               + (f", ERROR: {p.error}" if p.error else "")]
+        decisions = ", ".join(f"{k} {v}" for k, v in sorted(w.decisions.items())) or "nothing to do"
+        out.append(f"work: {decisions}" + (f" (stopped: {w.stopped_because})" if w.stopped_because else ""))
+        out += [f"failed for good: {line}" for line in w.failed_for_good]
+        out.append("queue: " + ", ".join(f"{k} {v}" for k, v in self.counts.items()))
+        return out
+
+
+def run_once(bot: Bot, posts: list[str] | tuple[str, ...] = ()) -> RunOnceResult:
+    """One poll (or just the named posts), then work the queue until nothing is due."""
+    poll = bot.poller.queue_posts(list(posts)) if posts else bot.poller.poll()
+    if poll.pause_seconds:
+        bot.worker.paused_until = _now() + timedelta(seconds=poll.pause_seconds)
+    work = bot.worker.work_until_empty()
+    return RunOnceResult(poll, work, bot.queue.counts_by_state())
+
+
+def _guarded(name: str, fn: Any) -> Any:
+    """A scheduler job that logs its failure in one line instead of killing the loop."""
+
+    def job() -> None:
+        try:
+            fn()
+        except Exception:  # noqa: BLE001
+            log.exception("scheduler: %s failed; it runs again at its next time", name)
+
+    job.__name__ = name
+    return job
+
+
+def make_scheduler(bot: Bot) -> Any:
+    """The ``BlockingScheduler`` with the bot's four jobs (started by :func:`run_forever`)."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    scheduler = BlockingScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
+    s = bot.settings
+
+    def paused(name: str) -> bool:
+        """Reddit asked every call to wait (429, credentials): the Reddit-facing jobs sit it out."""
+        until = bot.worker.paused_until
+        if until is not None and _now() < until:
+            log.info("scheduler: %s skipped; Reddit asked to pause until %s", name, until.isoformat(timespec="seconds"))
+            return True
+        return False
+
+    def poll() -> None:
+        if not paused("poll"):
+            result = bot.poller.poll()
+            if result.pause_seconds:
+                bot.worker.paused_until = _now() + timedelta(seconds=result.pause_seconds)
+
+    def work() -> None:
+        if not bot.stop.is_set():
+            bot.worker.work_until_empty(max_batches=10)
+
+    def inbox() -> None:
+        if not paused("inbox"):
+            bot.inbox.process()
+
+    def bans() -> None:
+        if not paused("ban re-check"):
+            bot.poller.recheck_bans()
+
+    scheduler.add_job(_guarded("poll", poll), "interval", seconds=s.poll_interval_seconds, id="poll", next_run_time=_now())
+    scheduler.add_job(_guarded("work", work), "interval", seconds=WORK_INTERVAL_SECONDS, id="work")
+    scheduler.add_job(_guarded("inbox", inbox), "interval", seconds=INBOX_INTERVAL_SECONDS, id="inbox", next_run_time=_now())
+    scheduler.add_job(_guarded("bans", bans), "interval", seconds=BAN_CHECK_INTERVAL_SECONDS, id="bans", next_run_time=_now())
+    return scheduler
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def run_forever(bot: Bot, *, install_signals: bool = True) -> None:
+    """Run the scheduler until SIGTERM / SIGINT (or ``bot.stop`` is set), then stop cleanly."""
+    scheduler = make_scheduler(bot)
+
+    def request_stop(signum: int | None = None, _frame: Any = None) -> None:
+        if not bot.stop.is_set():
+            log.info("scheduler: stopping (%s); the worker hands back the jobs it holds",
+                     signal.Signals(signum).name if signum else "asked")
+        bot.stop.set()
+        threading.Thread(target=shutdown, daemon=True).start()
+
+    def shutdown() -> None:
+        try:
+            scheduler.shutdown(wait=False)
+        except Exception:  # noqa: BLE001 - not running (yet / any more)
+            pass
+
+    if install_signals:
+        signal.signal(signal.SIGTERM, request_stop)
+        signal.signal(signal.SIGINT, request_stop)
+    scheduler.add_job(lambda: bot.stop.is_set() and request_stop(), "interval", seconds=1, id="stop-watch")
+    log.info("scheduler: polling r/%s every %.0fs", "+".join(bot.settings.subreddits), bot.settings.poll_interval_seconds)
+    try:
+        scheduler.start()
+    finally:
+        bot.stop.set()
+        with bot.worker.busy:  # the running batch releases its jobs and ends
+            pass
+        log.info("scheduler: stopped")
