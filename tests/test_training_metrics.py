@@ -102,3 +102,21 @@ def test_fid_path_with_local_inception_weights(tmp_path):
     s = report["summary"]
     assert s["model"]["fid"] == pytest.approx(s["gray"]["fid"])  # identical predictions
     assert s["gray"]["fid"] >= 0 and not report["notes"][:1] == ["FID skipped"]
+
+
+def test_eval_saturation_sweep_runs_from_gray_to_vivid(tmp_path):
+    from colorizer.checkpoint import save_checkpoint
+    from tests.conftest import vivid_colorizer
+    from training.evaluate import evaluate
+    from training.synthetic import make_dataset
+
+    data = make_dataset(tmp_path / "val", n_color=3, size=(40, 32))
+    ckpt = save_checkpoint(tmp_path / "m.pt", vivid_colorizer(), {"render_size": 64})
+    report = evaluate(ckpt, data, tmp_path / "eval", fid=False, saturations=[0.0, 0.5, 1.0])
+    zero, half, full = report["saturation_sweep"]
+    s = report["summary"]
+    assert zero["psnr"] == pytest.approx(s["gray"]["psnr"], abs=0.05) and zero["cf"] < 0.5  # no chroma: the gray baseline
+    assert full["psnr"] == pytest.approx(s["model"]["psnr"]) and full["cf"] == pytest.approx(s["model"]["cf"])
+    assert zero["cf"] < half["cf"] < full["cf"]
+    assert full["cf_ratio"] == pytest.approx(full["cf"] / s["model"]["cf_true"])
+    assert "| 0.5 |" in (tmp_path / "eval" / "eval.md").read_text()

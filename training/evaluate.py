@@ -14,6 +14,7 @@ import json
 import logging
 import math
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ import torch
 from PIL import Image
 
 from colorizer.checkpoint import load_checkpoint
+from colorizer.fullres import recombine
 from colorizer.inference import Colorizer
 from training.data import list_images, open_rgb, to_uint8_tensor
 from training.fid import FIDUnavailable, InceptionFeatures, fid_from_features, find_inception_weights
@@ -58,17 +60,25 @@ def _score(pred: torch.Tensor, truth: torch.Tensor, uv_pred: torch.Tensor, uv_tr
     return {"psnr": psnr(p, t), "ssim": ssim(p, t), "cf": colorfulness(p), "uv_l2": uv_l2(uv_pred, uv_true)}
 
 
-def colorize_like_the_cli(colorizer: Colorizer, gray: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def colorize_like_the_cli(colorizer: Colorizer, gray: torch.Tensor, saturations: Sequence[float] = ()) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """uint8 RGB (3, H, W) and its UV (1, 2, H, W), as `colorbot colorize` would produce them for
-    the gray image ``gray`` (1, 1, H, W) in [0, 1]."""
+    the gray image ``gray`` (1, 1, H, W) in [0, 1]: first at the colorizer's own saturation, then
+    at each of ``saturations`` (the net runs once; only the chroma scaling differs)."""
     luma = Image.fromarray(gray[0, 0].mul(255.0).round_().clamp_(0, 255).to(torch.uint8).cpu().numpy(), "L")
-    rgb = torch.from_numpy(np.asarray(colorizer.colorize(luma)).copy()).permute(2, 0, 1)
-    return rgb, split_yuv(rgb[None])[1]
+    (uv_unit,) = colorizer.predict([colorizer.prepare(luma)])
+    results = []
+    for saturation in (colorizer.saturation, *saturations):
+        rgb = torch.from_numpy(np.asarray(recombine(luma, uv_unit, saturation)).copy()).permute(2, 0, 1)
+        results.append((rgb, split_yuv(rgb[None])[1]))
+    return results
 
 
 def evaluate(checkpoint: str | Path, data: str | Path, out_dir: str | Path, *, render_size: int | None = None, max_side: int = 512,
              mean_chroma: list[float] | None = None, train_data: str | None = None, fid: bool = True,
-             inception_weights: str | None = None, device: str = "auto", limit: int | None = None, sheet_rows: int = 4) -> dict[str, Any]:
+             inception_weights: str | None = None, device: str = "auto", limit: int | None = None, sheet_rows: int = 4,
+             saturations: Sequence[float] = ()) -> dict[str, Any]:
+    """Score ``checkpoint`` on the photos in ``data``; ``saturations`` adds a sweep of the chroma-strength
+    knob (PSNR, SSIM and CF ratio at each), the trade-off curve the model card draws."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     dev = torch.device("cuda" if device == "auto" and torch.cuda.is_available() else ("cpu" if device == "auto" else device))
@@ -107,10 +117,11 @@ def evaluate(checkpoint: str | Path, data: str | Path, out_dir: str | Path, *, r
         gray, uv_true = split_yuv(truth[None])
         uvs = {"gray": torch.zeros_like(uv_true), "mean_chroma": mean_uv.expand_as(uv_true)}
         preds = {m: to_uint8_rgb(gray, uv)[0] for m, uv in uvs.items()}
-        preds["model"], uvs["model"] = colorize_like_the_cli(colorizer, gray)
+        (preds["model"], uvs["model"]), *swept = colorize_like_the_cli(colorizer, gray, saturations)
         row: dict[str, Any] = {"path": str(path), "cf_true": colorfulness(hwc(truth))}
         for m in METHODS:
             row[m] = _score(preds[m], truth, uvs[m], uv_true)
+        row["sweep"] = [_score(rgb, truth, uv, uv_true) for rgb, uv in swept]
         per_image.append(row)
         thumbs.append((preds["gray"], preds["model"], truth))
         if features is not None:
@@ -128,7 +139,12 @@ def evaluate(checkpoint: str | Path, data: str | Path, out_dir: str | Path, *, r
         s["delta_cf"] = s["cf"] - cf_true
         if features is not None:
             s["fid"] = fid_from_features(np.concatenate(feats[m]), np.concatenate(feats["truth"]))
+        s["cf_ratio"] = s["cf"] / cf_true if cf_true > 0 else math.nan
         summary[m] = s
+    sweep = [{"saturation": float(sat), **{k: float(np.mean([r["sweep"][i][k] for r in per_image])) for k in ("psnr", "ssim", "cf", "uv_l2")}}
+             for i, sat in enumerate(saturations)]
+    for point in sweep:
+        point["cf_ratio"] = point["cf"] / cf_true if cf_true > 0 else math.nan
     report = {
         "checkpoint": str(checkpoint),
         "data": str(data),
@@ -137,7 +153,9 @@ def evaluate(checkpoint: str | Path, data: str | Path, out_dir: str | Path, *, r
         "max_side": max_side,
         "mean_chroma": list(mean_uv.flatten().tolist()),
         "model_meta": {k: v for k, v in meta.items() if isinstance(v, (str, int, float, bool, list, dict))},
+        "saturation": colorizer.saturation,
         "summary": summary,
+        "saturation_sweep": sweep,
         "notes": [n for n in (fid_note, chroma_note) if n],
         "per_image": per_image,
     }
@@ -159,12 +177,18 @@ def markdown_report(report: dict[str, Any]) -> str:
         "",
         f"Data: `{report['data']}`, {report['images']} images (long side ≤ {report['max_side']} px), render size {report['render_size']}.",
         "",
-        "| method | PSNR ↑ | SSIM ↑ | CF | CF truth | ΔCF | UV L2 ↓ | FID ↓ |",
-        "|---|---|---|---|---|---|---|---|",
+        "| method | PSNR ↑ | SSIM ↑ | CF | CF truth | ΔCF | CF ratio | UV L2 ↓ | FID ↓ |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for m, s in report["summary"].items():
         fid = f"{s['fid']:.2f}" if "fid" in s else "n/a"
-        lines.append(f"| {m} | {s['psnr']:.2f} | {s['ssim']:.4f} | {s['cf']:.2f} | {s['cf_true']:.2f} | {s['delta_cf']:+.2f} | {s['uv_l2']:.4f} | {fid} |")
+        lines.append(f"| {m} | {s['psnr']:.2f} | {s['ssim']:.4f} | {s['cf']:.2f} | {s['cf_true']:.2f} | {s['delta_cf']:+.2f} "
+                     f"| {s['cf_ratio']:.2f} | {s['uv_l2']:.4f} | {fid} |")
+    if report.get("saturation_sweep"):
+        lines += ["", f"Saturation sweep (the model's own setting is {report['saturation']:g}):", "",
+                  "| saturation | PSNR ↑ | SSIM ↑ | CF | CF ratio | UV L2 ↓ |", "|---|---|---|---|---|---|"]
+        lines += [f"| {p['saturation']:g} | {p['psnr']:.2f} | {p['ssim']:.4f} | {p['cf']:.2f} | {p['cf_ratio']:.2f} | {p['uv_l2']:.4f} |"
+                  for p in report["saturation_sweep"]]
     if report["notes"]:
         lines += ["", *[f"- {n}" for n in report["notes"]]]
     lines += ["", "Contact sheet (worst and best by the model's PSNR): `contact-sheet.png`.", ""]

@@ -93,12 +93,14 @@ def eval_command(
     inception_weights: Annotated[Optional[str], typer.Option(help="Path of torchvision's inception_v3_google-*.pth.")] = None,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     limit: Annotated[Optional[int], typer.Option(help="Score only the first N photos.")] = None,
+    saturation: Annotated[Optional[list[float]], typer.Option(help="Also score the model at this chroma strength; repeat for a sweep (the PSNR / colourfulness trade-off).")] = None,
 ) -> None:
     """Score a checkpoint (PSNR, SSIM, colorfulness, UV L2, FID) against gray and mean-chroma baselines."""
     from training.evaluate import evaluate
 
     _logging()
     report = evaluate(model, data, out, render_size=render_size, max_side=max_side, train_data=train_data, fid=fid,
-                      inception_weights=inception_weights, device=device, limit=limit)
+                      inception_weights=inception_weights, device=device, limit=limit,
+                      saturations=saturation or ())
     typer.echo((out / "eval.md").read_text())
     typer.echo(json.dumps({m: {k: round(v, 4) for k, v in s.items()} for m, s in report["summary"].items()}))
