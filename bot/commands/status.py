@@ -17,39 +17,34 @@ RECENT_JOBS = 10
 
 def gather_status(database_url: str, recent: int = RECENT_JOBS) -> dict[str, Any]:
     """Everything ``colorbot status`` shows, as plain data (the database is migrated first)."""
-    from sqlalchemy import select
-
-    from db import Facts, JobQueue, make_engine, mask_url, transaction, upgrade
-    from db.models import Job, PollCursor
+    from db import make_engine, mask_url, upgrade
+    from db.report import read_report
 
     upgrade(database_url)
     engine = make_engine(database_url)
     try:
-        queue, facts = JobQueue(engine), Facts(engine)
-        with transaction(engine, write=False) as session:
-            jobs = list(session.scalars(select(Job).order_by(Job.updated_at.desc(), Job.id.desc()).limit(recent)))
-            cursors = list(session.scalars(select(PollCursor).order_by(PollCursor.last_polled_at.desc())))
-        return {
-            "database": mask_url(database_url),
-            "counts": queue.counts_by_state(),
-            "recent_jobs": [{
-                "id": j.id, "post": f"t3_{j.post_id}", "image": j.image_index, "subreddit": j.subreddit, "state": j.state,
-                "attempts": j.attempts, "updated_at": j.updated_at.isoformat(timespec="seconds"),
-                "next_attempt_at": j.next_attempt_at.isoformat(timespec="seconds") if j.state == "pending" else None,
-                "why": j.skip_reason or j.last_error, "reply": f"t1_{j.reply_id}" if j.reply_id else None,
-                "hosted_url": j.hosted_url,
-            } for j in jobs],
-            "banned_subreddits": [{
-                "name": b.name, "since": b.since.isoformat(timespec="seconds"), "reason": b.reason,
-                "next_check_at": b.next_check_at.isoformat(timespec="seconds") if b.next_check_at else None,
-            } for b in facts.banned_subreddits()],
-            "polls": [{
-                "listing": c.listing_key, "newest": c.newest_fullname,
-                "last_polled_at": c.last_polled_at.isoformat(timespec="seconds") if c.last_polled_at else None,
-            } for c in cursors],
-        }
+        report = read_report(engine, recent)
     finally:
         engine.dispose()
+    return {
+        "database": mask_url(database_url),
+        "counts": report.gauges.counts,
+        "recent_jobs": [{
+            "id": j.id, "post": f"t3_{j.post_id}", "image": j.image_index, "subreddit": j.subreddit, "state": j.state,
+            "attempts": j.attempts, "updated_at": j.updated_at.isoformat(timespec="seconds"),
+            "next_attempt_at": j.next_attempt_at.isoformat(timespec="seconds") if j.state == "pending" else None,
+            "why": j.skip_reason or j.last_error, "reply": f"t1_{j.reply_id}" if j.reply_id else None,
+            "hosted_url": j.hosted_url,
+        } for j in report.recent_jobs],
+        "banned_subreddits": [{
+            "name": b.name, "since": b.since.isoformat(timespec="seconds"), "reason": b.reason,
+            "next_check_at": b.next_check_at.isoformat(timespec="seconds") if b.next_check_at else None,
+        } for b in report.banned],
+        "polls": [{
+            "listing": c.listing_key, "newest": c.newest_fullname,
+            "last_polled_at": c.last_polled_at.isoformat(timespec="seconds") if c.last_polled_at else None,
+        } for c in report.polls],
+    }
 
 
 def status_command(

@@ -1,0 +1,78 @@
+"""Read-only views of the queue for operators: ``colorbot status``, the status page and /metrics.
+
+One module so the three agree on what "a failure" or "the last poll" means. Every function
+only reads (never migrates or writes), so it is safe beside live bots and on a replica.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Engine, func, or_, select
+from sqlalchemy.orm import Session
+
+from db.engine import transaction
+from db.facts import Facts
+from db.models import BannedSubreddit, Job, JobState, PollCursor, RepliedPost
+from db.queue import JobQueue
+from db.types import Clock, utcnow
+
+PENDING, DONE, FAILED = JobState.PENDING.value, JobState.DONE.value, JobState.FAILED.value
+
+
+@dataclass(frozen=True)
+class QueueGauges:
+    """The few numbers a monitor scrapes: cheap queries, one snapshot."""
+
+    counts: dict[str, int]
+    oldest_pending_created_at: datetime | None  # how long the oldest waiting job has waited
+    last_poll_at: datetime | None  # the heartbeat: the last *successful* poll of any listing
+    replies_recorded: int
+    banned_subreddits: int
+
+    def oldest_pending_age_seconds(self, now: datetime) -> float:
+        """0 when nothing waits."""
+        if self.oldest_pending_created_at is None:
+            return 0.0
+        return max((now - self.oldest_pending_created_at).total_seconds(), 0.0)
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """Everything the operator's views show, as detached rows."""
+
+    gauges: QueueGauges
+    recent_jobs: list[Job] = field(default_factory=list)
+    comparisons: list[Job] = field(default_factory=list)  # done jobs with a hosted comparison, newest first
+    failures: list[Job] = field(default_factory=list)  # failed for good, or waiting to retry after an error
+    banned: list[BannedSubreddit] = field(default_factory=list)
+    polls: list[PollCursor] = field(default_factory=list)
+    generated_at: datetime | None = None
+
+
+def read_gauges(engine: Engine) -> QueueGauges:
+    """Queue counts, oldest pending job, last successful poll, replies and bans."""
+    counts = JobQueue(engine).counts_by_state()
+    with transaction(engine, write=False) as session:
+        oldest = session.scalar(select(func.min(Job.created_at)).where(Job.state == PENDING))
+        last_poll = session.scalar(select(func.max(PollCursor.last_polled_at)))
+        replies = session.scalar(select(func.count()).select_from(RepliedPost).where(RepliedPost.reply_id.is_not(None)))
+        bans = session.scalar(select(func.count()).select_from(BannedSubreddit))
+    return QueueGauges(counts, oldest, last_poll, int(replies or 0), int(bans or 0))  # min/max keep UTCDateTime
+
+
+def read_report(engine: Engine, recent: int = 10, *, clock: Clock = utcnow) -> StatusReport:
+    """The gauges plus the newest jobs, comparisons and failures (``recent`` of each), bans and polls."""
+    gauges = read_gauges(engine)
+    with transaction(engine, write=False) as session:
+        jobs = _newest(session, None, recent)
+        comparisons = _newest(session, (Job.state == DONE) & Job.hosted_url.is_not(None), recent)
+        failures = _newest(session, or_(Job.state == FAILED, (Job.state == PENDING) & Job.last_error.is_not(None)), recent)
+        polls = list(session.scalars(select(PollCursor).order_by(PollCursor.last_polled_at.desc())))
+    return StatusReport(gauges, jobs, comparisons, failures, Facts(engine).banned_subreddits(), polls, clock())
+
+
+def _newest(session: Session, where: object, limit: int) -> list[Job]:
+    query = select(Job).order_by(Job.updated_at.desc(), Job.id.desc()).limit(limit)
+    return list(session.scalars(query if where is None else query.where(where)))  # type: ignore[arg-type]
