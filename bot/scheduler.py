@@ -17,11 +17,12 @@ from datetime import datetime, timedelta, timezone
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bot.batch import Summary
 from bot.hosting import make_host
 from bot.inbox import Inbox
 from bot.poller import Poller, PollResult
 from bot.reddit_client import make_reddit
-from bot.worker import Summary, Worker
+from bot.worker import Worker
 from db import Facts, JobQueue, make_engine, mask_url, upgrade
 
 if TYPE_CHECKING:
