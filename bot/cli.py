@@ -9,7 +9,7 @@ from bot.commands.config import config_command
 from bot.commands.run import run_command, run_once_command
 from bot.commands.sandbox import sandbox_command
 from bot.commands.status import status_command
-from bot.commands.train import eval_command, train_command
+from bot.commands.train import eval_command, export_command, train_command
 
 app = typer.Typer(
     name="colorbot",
@@ -27,6 +27,7 @@ app.command("sandbox")(sandbox_command)
 app.command("config")(config_command)
 app.command("train")(train_command)
 app.command("eval")(eval_command)
+app.command("export")(export_command)
 
 
 def main() -> None:

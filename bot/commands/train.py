@@ -104,3 +104,20 @@ def eval_command(
                       saturations=saturation or ())
     typer.echo((out / "eval.md").read_text())
     typer.echo(json.dumps({m: {k: round(v, 4) for k, v in s.items()} for m, s in report["summary"].items()}))
+
+
+def export_command(
+    model: Annotated[Path, typer.Argument(help="A training run's checkpoint, e.g. runs/NAME/final.pt.")],
+    out: Annotated[Path, typer.Option(help="Where the shippable fp16 checkpoint goes.")],
+    label: Annotated[str, typer.Option(help="What this model is, stored in its metadata (e.g. 'default', 'vgg16-seed-reference').")],
+    saturation: Annotated[float, typer.Option(help="Default chroma strength stored for colorize (the model card's chosen point).")] = 1.0,
+    eval_report: Annotated[Optional[Path], typer.Option("--eval", help="eval.json from `colorbot eval` whose numbers go into the metadata.")] = None,
+    training_data: Annotated[Optional[str], typer.Option(help="Description of the training data (default: the run's own).")] = None,
+) -> None:
+    """Package a trained checkpoint for shipping: fp16 weights, the training lineage, eval numbers."""
+    from training.export import export_model
+
+    meta = export_model(model, out, label=label, saturation=saturation, eval_report=eval_report, training_data=training_data)
+    size_mb = out.stat().st_size / 1e6
+    typer.echo(f"{out}: {size_mb:.1f} MB, {meta['steps']} steps, {meta['images_seen']} images seen"
+               + (f", {meta['train_minutes']} min" if "train_minutes" in meta else ""))
