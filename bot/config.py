@@ -114,6 +114,25 @@ class WorkerSettings(_Section):
 
 
 @dataclass(frozen=True, repr=False)
+class ServeSettings(_Section):
+    """The status page, /metrics and /healthz (``colorbot serve``, ``colorbot run --serve-port``)."""
+
+    host: str = "127.0.0.1"  # loopback: publish it through a reverse proxy if needed
+    port: int = 8080  # 0: any free port (printed at start)
+    max_poll_age_seconds: float | None = None  # /healthz fails past this; None: 3 x poll_interval_seconds
+    recent: int = 12  # how many comparisons, failures and jobs the page shows
+
+
+@dataclass(frozen=True, repr=False)
+class BackupSettings(_Section):
+    """SQLite online backups taken by ``colorbot run`` (on PostgreSQL use pg_dump; these do nothing)."""
+
+    dir: Path = Path("backups")
+    interval_hours: float = 24.0  # 0: no scheduled backups (``colorbot backup`` still works)
+    keep: int = 7  # the newest backups kept; older ones are deleted
+
+
+@dataclass(frozen=True, repr=False)
 class Settings(_Section):
     """Everything the bot needs to know, with defaults that work for a first dry run."""
 
@@ -130,6 +149,8 @@ class Settings(_Section):
     host: HostSettings = field(default_factory=HostSettings)
     download: DownloadSettings = field(default_factory=DownloadSettings)
     worker: WorkerSettings = field(default_factory=WorkerSettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
+    backup: BackupSettings = field(default_factory=BackupSettings)
     detection: dict[str, Any] = field(default_factory=dict)  # passed through to the detector as is
 
     def __post_init__(self) -> None:
@@ -338,6 +359,11 @@ def _validate(s: Settings) -> None:
     w = s.worker
     for name in ("batch_size", "lease_seconds", "max_attempts"):
         need(getattr(w, name) >= 1, ("worker", name), "must be at least 1")
+    need(0 <= s.serve.port <= 65535, ("serve", "port"), "must be 0..65535")
+    need(s.serve.max_poll_age_seconds is None or s.serve.max_poll_age_seconds > 0, ("serve", "max_poll_age_seconds"), "must be positive")
+    need(s.serve.recent >= 1, ("serve", "recent"), "must be at least 1")
+    need(s.backup.interval_hours >= 0, ("backup", "interval_hours"), "must not be negative (0: off)")
+    need(s.backup.keep >= 1, ("backup", "keep"), "must be at least 1")
 
 
 def _is_http_url(url: str | None) -> bool:
