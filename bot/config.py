@@ -111,6 +111,7 @@ class WorkerSettings(_Section):
     batch_size: int = 4
     lease_seconds: int = 600
     max_attempts: int = 5
+    interval_seconds: float = 5.0  # how often `colorbot run` looks at the queue
 
 
 @dataclass(frozen=True, repr=False)
@@ -364,6 +365,7 @@ def _validate(s: Settings) -> None:
     need(s.serve.recent >= 1, ("serve", "recent"), "must be at least 1")
     need(s.backup.interval_hours >= 0, ("backup", "interval_hours"), "must not be negative (0: off)")
     need(s.backup.keep >= 1, ("backup", "keep"), "must be at least 1")
+    need(w.interval_seconds > 0, ("worker", "interval_seconds"), "must be positive")
 
 
 def _is_http_url(url: str | None) -> bool:

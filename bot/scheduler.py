@@ -1,7 +1,7 @@
 """Wire the bot's parts together and run them: once (``run-once``) or on a schedule (``run``).
 
 One scheduler loop (APScheduler's ``BlockingScheduler``) with four jobs: poll every
-``poll_interval_seconds``, work the queue every few seconds, read the inbox every minute and
+``poll_interval_seconds``, work the queue every ``worker.interval_seconds``, read the inbox every minute and
 re-check each ban a day after it was seen (``/r/{sub}/about``; due bans are looked for hourly).
 Each job runs one at a time (``max_instances=1``). SIGTERM / Ctrl-C set the stop event: the
 worker hands back the jobs it holds (``JobQueue.release``), the scheduler stops, and the
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-WORK_INTERVAL_SECONDS = 5.0
 INBOX_INTERVAL_SECONDS = 60.0
 BAN_CHECK_INTERVAL_SECONDS = 3600.0  # looks for bans whose daily re-check (next_check_at) is due
 
@@ -148,7 +147,7 @@ def make_scheduler(bot: Bot) -> Any:
             bot.poller.recheck_bans()
 
     scheduler.add_job(_guarded("poll", poll), "interval", seconds=s.poll_interval_seconds, id="poll", next_run_time=_now())
-    scheduler.add_job(_guarded("work", work), "interval", seconds=WORK_INTERVAL_SECONDS, id="work")
+    scheduler.add_job(_guarded("work", work), "interval", seconds=s.worker.interval_seconds, id="work")
     scheduler.add_job(_guarded("inbox", inbox), "interval", seconds=INBOX_INTERVAL_SECONDS, id="inbox", next_run_time=_now())
     scheduler.add_job(_guarded("bans", bans), "interval", seconds=BAN_CHECK_INTERVAL_SECONDS, id="bans", next_run_time=_now())
     return scheduler
