@@ -94,6 +94,7 @@ class Replier:
             where = self._outbox().write_reply(item.post_id, text, permalink=context.permalink, hosted=item.hosted)
             settler.skip(item, summary, f"dry run: reply written to {where}, nothing posted", decision="dry_run")
             return
+        resumed = False  # an earlier attempt of this job reserved the reply (and may have made it)
         if not self.queue.reserve_reply(item.post_id, item.lead.id):
             ledger = self.queue.reply_for(item.post_id)
             if ledger is not None and ledger.reply_id:
@@ -102,12 +103,19 @@ class Replier:
             if ledger is not None and ledger.job_id != item.lead.id:
                 settler.skip(item, summary, f"job {ledger.job_id} holds the right to reply to this post")
                 return
+            resumed = True
             log.info("post t3_%s: an earlier attempt reserved the reply without recording it; checking Reddit", item.post_id)
         try:
             existing = existing_bot_reply(self.reddit, item.post_id, self.username)
         except Exception as exc:  # noqa: BLE001
             # the reservation may be an earlier attempt's whose comment went out: keep it
             self._reddit_failure(item, summary, exc, reserved=False, what="reading the comments")
+            return
+        if existing and resumed:  # our own comment, made just before the worker died: this job is done
+            self.queue.record_reply(item.post_id, existing, item.lead.id)
+            settler.complete(item, summary, f"replied t1_{existing} (an earlier attempt's comment, found on Reddit and recorded) "
+                                            f"with the comparison {item.hosted.url}")
+            summary.replies.append(item.post_id)
             return
         if existing:
             self.queue.record_reply(item.post_id, existing, item.lead.id)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import bot.scheduler as scheduler
+from bot.config import WorkerSettings
 from bot.poller import parse_post_ref
 from bot.sandbox import SandboxServer
 from bot.sandbox.seed import load_into
@@ -52,6 +52,8 @@ def test_a_reply_made_before_a_crash_is_found_and_recorded(tmp_path: Path, sandb
 
     assert len(comments_by_post(sandbox)["gray01"]) == 1
     assert bot.queue.reply_for("gray01").reply_id == made.id
+    (done,) = bot.queue.jobs_for_post("gray01")  # the bot did answer: the job is done, not skipped
+    assert done.state == "done" and done.hosted_url == f"{sandbox.url}/i.redd.it/x.jpg"
 
 
 def test_a_reservation_without_a_comment_on_reddit_is_completed(tmp_path: Path, sandbox: SandboxServer, vivid_checkpoint: Path,
@@ -95,9 +97,9 @@ def test_stop_hands_the_claimed_jobs_back(tmp_path: Path, sandbox: SandboxServer
 
 
 def test_run_polls_works_and_stops_cleanly(tmp_path: Path, sandbox: SandboxServer, vivid_checkpoint: Path,
-                                           colorizer: Colorizer, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scheduler, "WORK_INTERVAL_SECONDS", 0.3)
-    settings = bot_settings(tmp_path, sandbox, vivid_checkpoint, subreddits=("OldSchoolCool",), poll_interval_seconds=1.0)
+                                           colorizer: Colorizer) -> None:
+    settings = bot_settings(tmp_path, sandbox, vivid_checkpoint, subreddits=("OldSchoolCool",), poll_interval_seconds=1.0,
+                            worker=WorkerSettings(interval_seconds=0.3))
     bot = make_bot(settings, sandbox, colorizer)
     thread = threading.Thread(target=run_forever, args=(bot,), kwargs={"install_signals": False})
     thread.start()
