@@ -16,6 +16,7 @@ from typing import Any
 from PIL import Image
 
 from bot.hosting import HostedImage, ImageHost
+from bot.metrics import BotMetrics
 from db import Job, JobQueue, LeaseLost
 from db.models import JobState
 
@@ -83,10 +84,11 @@ def group_by_post(jobs: list[Job]) -> list[PostWork]:
 
 
 class Settler:
-    """Ends a post's open jobs in the queue and counts the decision in the batch's :class:`Summary`."""
+    """Ends a post's open jobs in the queue and counts the decision in the batch's :class:`Summary` and metrics."""
 
-    def __init__(self, queue: JobQueue, host: ImageHost) -> None:
+    def __init__(self, queue: JobQueue, host: ImageHost, metrics: BotMetrics | None = None) -> None:
         self.queue, self.host = queue, host
+        self.metrics = metrics or BotMetrics()
 
     def settle(self, item: PostWork, summary: Summary, decision: str, reason: str, change: Any) -> None:
         """Apply ``change(job)`` to every open job of the post; one log line for the post."""
@@ -102,6 +104,9 @@ class Settler:
                 log.warning("post t3_%s: lease lost (%s)", item.post_id, exc)
             item.open.discard(job.id)
         summary.decisions[decision] += 1
+        self.metrics.decisions.labels(decision).inc()
+        if decision == "replied":
+            self.metrics.replies.inc()
         log.info("post t3_%s r/%s: %s: %s", item.post_id, item.subreddit, decision, reason)
 
     def skip(self, item: PostWork, summary: Summary, reason: str, decision: str = "skipped") -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.hosting import HostedImage, ImageHost
+from bot.metrics import BotMetrics
 from bot.reddit_errors import action_for
 from bot.reply_text import DELETE_SUBJECT, OPT_OUT_SUBJECT
 from db import Facts, Job, JobQueue, transaction
@@ -57,8 +58,10 @@ def _command(subject: str, body: str) -> str | None:
 class Inbox:
     """Reads unread messages and comment replies and acts on the two commands."""
 
-    def __init__(self, reddit: praw.Reddit, queue: JobQueue, facts: Facts, host: ImageHost) -> None:
+    def __init__(self, reddit: praw.Reddit, queue: JobQueue, facts: Facts, host: ImageHost,
+                 metrics: BotMetrics | None = None) -> None:
         self.reddit, self.queue, self.facts, self.host = reddit, queue, facts, host
+        self.metrics = metrics or BotMetrics()
 
     def process(self) -> InboxResult:
         """One pass over the unread inbox; every item handled is marked read in one request."""
@@ -83,11 +86,16 @@ class Inbox:
             try:
                 self._act(command, sender, post_id, item, result)
             except Exception as exc:  # noqa: BLE001 - leave it unread: the next pass tries again
+                self.metrics.error("inbox", action_for(exc).error_type or type(exc).__name__)
                 log.warning("inbox %s from u/%s: could not act on it: %s", item.fullname, sender, action_for(exc).reason)
                 continue
             done.append(item)
         if done:
             self.reddit.inbox.mark_read(done)
+        for action, count in (("opt_out", len(result.opted_out)), ("delete", len(result.deleted)),
+                              ("refused", result.refused), ("ignored", result.ignored)):
+            if count:
+                self.metrics.inbox_actions.labels(action).inc(count)
         return result
 
     def _is_reply_to_bot(self, comment: Any, post_id: str | None) -> bool:

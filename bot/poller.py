@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import prawcore
 
 from bot.ingest import IMAGE_HOSTS, IngestOptions, PostPlan, plan_jobs, plan_post, posts_since
+from bot.metrics import BotMetrics
 from bot.reddit_client import bot_username, fetch_posts
 from bot.reddit_errors import action_for
 from db import Facts, JobQueue
@@ -83,8 +84,9 @@ class Poller:
     """Turns Reddit listings into queued jobs, resuming from the cursor stored in the database."""
 
     def __init__(self, reddit: praw.Reddit, queue: JobQueue, facts: Facts, settings: Settings,
-                 options: IngestOptions | None = None) -> None:
+                 options: IngestOptions | None = None, metrics: BotMetrics | None = None) -> None:
         self.reddit, self.queue, self.facts, self.settings = reddit, queue, facts, settings
+        self.metrics = metrics or BotMetrics()
         self.options = options or ingest_options(settings, reddit)
 
     # -- the watched listing ------------------------------------------------------------------
@@ -104,6 +106,8 @@ class Poller:
             action = action_for(exc)
             result.error = action.reason
             result.pause_seconds = action.delay_seconds if action.kind == "backoff" else 0.0
+            self.metrics.polls.labels("error").inc()
+            self.metrics.error("poll", action.error_type or action.kind)
             log.warning("poll: listing failed, cursor kept: %s", action.reason)
             return result
         if listing is None:
@@ -116,6 +120,8 @@ class Poller:
         retry = self._retries_due(result)
         self._queue(plans + retry, result)
         self.facts.record_poll(key, new_cursor)
+        self.metrics.polls.labels("ok").inc()
+        self.metrics.posts_seen.inc(len(posts))
         return result
 
     def _listing(self, active: list[str], result: PollResult) -> tuple[list[Any] | None, list[str]]:
@@ -189,6 +195,7 @@ class Poller:
             else:
                 result.skipped += 1
         result.queued_jobs = len(self.queue.enqueue(jobs)) if jobs else 0
+        self.metrics.jobs_queued.inc(result.queued_jobs)
         result.retry_later = len(later)
         self._store_retries(later, {p.post_id for p in plans})
 

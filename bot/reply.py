@@ -146,6 +146,7 @@ class Replier:
     def _reddit_failure(self, item: PostWork, summary: Summary, exc: BaseException, *, reserved: bool, what: str) -> None:
         """Map a Reddit error to the queue. A reservation is given up only when no comment can exist."""
         action = action_for(exc, attempt=max(item.lead.attempts, 1))
+        self.settler.metrics.error("reddit", action.error_type or action.kind)
         reason = f"{what}: {action.reason}"
         now = utcnow()
         if reserved and action.kind != "retry":  # Reddit answered with a refusal: no comment exists

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from bot.batch import Summary
 from bot.hosting import make_host
 from bot.inbox import Inbox
+from bot.metrics import BotMetrics
 from bot.poller import Poller, PollResult
 from bot.reddit_client import make_reddit
 from bot.worker import Worker
@@ -49,6 +50,7 @@ class Bot:
     worker: Worker
     inbox: Inbox
     stop: threading.Event
+    metrics: BotMetrics = field(default_factory=BotMetrics)  # this process's counters (+ queue gauges)
 
 
 def build_bot(settings: Settings, reddit: praw.Reddit | None = None, *, colorizer: Colorizer | None = None,
@@ -62,9 +64,10 @@ def build_bot(settings: Settings, reddit: praw.Reddit | None = None, *, colorize
     stop = stop or threading.Event()
     host = make_host(settings.host.kind, settings.host, reddit, dry_run=settings.dry_run)
     log.info("bot: database %s, host %s%s", mask_url(settings.database_url), host.name, ", DRY RUN (nothing is posted)" if settings.dry_run else "")
-    return Bot(settings, reddit, queue, facts, Poller(reddit, queue, facts, settings),
-               Worker(reddit, queue, facts, settings, host=host, colorizer=colorizer, stop=stop),
-               Inbox(reddit, queue, facts, host), stop)
+    metrics = BotMetrics().watch_database(engine).watch_reddit(reddit)
+    return Bot(settings, reddit, queue, facts, Poller(reddit, queue, facts, settings, metrics=metrics),
+               Worker(reddit, queue, facts, settings, host=host, colorizer=colorizer, stop=stop, metrics=metrics),
+               Inbox(reddit, queue, facts, host, metrics=metrics), stop, metrics)
 
 
 @dataclass

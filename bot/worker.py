@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 from bot.batch import PostWork, Settler, Summary, group_by_post
 from bot.download import DownloadError, DownloadPolicy
 from bot.hosting import HostedImage, HostError, ImageHost, make_host
+from bot.metrics import BotMetrics
 from bot.prepare import HUMAN_COLORIZATION_SUBREDDITS, prepare_post
 from bot.reddit_client import bot_username
 from bot.reply import Replier
@@ -72,6 +73,7 @@ class Worker:
         colorizer: Colorizer | None = None,
         worker_id: str | None = None,
         stop: threading.Event | None = None,
+        metrics: BotMetrics | None = None,
     ) -> None:
         self.reddit, self.queue, self.facts, self.settings = reddit, queue, facts, settings
         self.dry_run = settings.dry_run
@@ -83,7 +85,8 @@ class Worker:
         self.username = bot_username(reddit) or settings.reddit.owner
         self.paused_until: datetime | None = None  # Reddit asked all calls to wait (429, auth)
         self.busy = threading.Lock()  # held while a batch runs: shutdown waits on it
-        self.settler = Settler(queue, self.host)
+        self.metrics = metrics or BotMetrics()
+        self.settler = Settler(queue, self.host, self.metrics)
         self.replier = Replier(reddit, queue, facts, settings, self.settler, username=self.username, stop=self.stop,
                                pause=self._pause)
 
@@ -149,6 +152,7 @@ class Worker:
                 stage(todo, scratch, summary)
             except Exception as exc:  # noqa: BLE001 - e.g. the database went away: retry the rest later
                 log.exception("worker: stage %s failed", stage.__name__)
+                self.metrics.error("worker", type(exc).__name__)
                 for item in todo:
                     if not item.settled:
                         self.settler.fail_quietly(item, summary, f"unexpected error in {stage.__name__.strip('_')}: {type(exc).__name__}: {exc}")
@@ -177,9 +181,11 @@ class Worker:
                 if why_not is not None:
                     self.settler.skip(item, summary, why_not)
             except DownloadError as exc:
+                self.metrics.error("download", exc.kind)
                 self.settler.fail(item, summary, f"download failed ({exc.kind}): {exc}", permanent=not exc.retryable)
             except Exception as exc:  # noqa: BLE001 - one bad post must not stop the batch
                 log.exception("post t3_%s: unexpected error while preparing", item.post_id)
+                self.metrics.error("worker", type(exc).__name__)
                 self.settler.fail(item, summary, f"unexpected error {type(exc).__name__}: {exc}")
 
     # -- stage 3: reposts -----------------------------------------------------------------------------
@@ -212,10 +218,14 @@ class Worker:
                 item.auto = model.finish(item.gray, uv)  # type: ignore[arg-type]
         except Exception as exc:  # noqa: BLE001 - the model failed for the batch: retry later
             log.exception("worker: colorizer failed on a batch of %d", len(todo))
+            self.metrics.error("colorizer", type(exc).__name__)
             for item in todo:
                 self.settler.fail(item, summary, f"colorizer failed: {type(exc).__name__}: {exc}")
             return
-        log.info("worker: colorized %d photos in one batch in %.2fs", len(todo), time.monotonic() - started)
+        seconds = time.monotonic() - started
+        self.metrics.colorize_seconds.observe(seconds)
+        self.metrics.images_colorized.inc(len(todo))
+        log.info("worker: colorized %d photos in one batch in %.2fs", len(todo), seconds)
         if time.monotonic() - started > self.settings.worker.lease_seconds / 3:
             for item in todo:
                 for job in item.jobs:
@@ -239,10 +249,12 @@ class Worker:
                 item.hosted = self.host.upload(path, f"Automatic colorization of t3_{item.post_id} (gray | auto"
                                                + (" | reference)" if item.reference is not None else ")"))
             except HostError as exc:
+                self.metrics.error("host", exc.host)
                 self.settler.fail(item, summary, f"publishing failed: {exc}", permanent=not exc.retryable)
                 continue
             except Exception as exc:  # noqa: BLE001
                 log.exception("post t3_%s: unexpected error while publishing", item.post_id)
+                self.metrics.error("host", type(exc).__name__)
                 self.settler.fail(item, summary, f"publishing failed: {type(exc).__name__}: {exc}")
                 continue
             item.uploaded_here = True

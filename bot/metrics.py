@@ -1,0 +1,132 @@
+"""Prometheus metrics: what the bot did (counters, per process) and where the queue stands (from the DB).
+
+Why two kinds: counters such as posts seen or replies live in the process that did the work, so
+each bot process exports its own and Prometheus adds them up. The queue's state (jobs by state,
+the oldest waiting job, the last successful poll) is read from the database at scrape time by
+:class:`QueueCollector`, so every process — and ``colorbot serve`` beside them — reports the same
+numbers. Each :class:`BotMetrics` has its own registry (never the global one): two bots in one
+test process do not share counts.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from db.types import Clock, utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+log = logging.getLogger(__name__)
+
+#: The media type of :func:`exposition` (Prometheus text format 0.0.4).
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+COLORIZE_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
+
+
+class BotMetrics:
+    """The counters the poller, worker and inbox increment at their points of decision."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.polls = Counter("colorbot_polls", "Polls of the watched listings, by outcome (ok, error).", ["outcome"], registry=r)
+        self.posts_seen = Counter("colorbot_posts_seen", "New posts read from the watched listings.", registry=r)
+        self.jobs_queued = Counter("colorbot_jobs_queued", "Images queued for colorization.", registry=r)
+        self.decisions = Counter("colorbot_post_decisions", "The worker's decision per post (replied, skipped, retrying, ...).",
+                                 ["decision"], registry=r)
+        self.replies = Counter("colorbot_replies", "Replies posted on Reddit.", registry=r)
+        self.errors = Counter("colorbot_errors", "Failures by where they happened (reddit, download, host, colorizer, "
+                              "poll, inbox, worker) and their kind.", ["source", "kind"], registry=r)
+        self.colorize_seconds = Histogram("colorbot_colorize_seconds", "Seconds the model took for one batch.",
+                                          buckets=COLORIZE_BUCKETS, registry=r)
+        self.images_colorized = Counter("colorbot_images_colorized", "Photos colorized by the model.", registry=r)
+        self.inbox_actions = Counter("colorbot_inbox_actions", "Inbox messages acted on (opt_out, delete, refused, ignored).",
+                                     ["action"], registry=r)
+        for outcome in ("ok", "error"):
+            self.polls.labels(outcome)
+
+    def error(self, source: str, kind: str | None) -> None:
+        """Count one failure; ``kind`` is e.g. Reddit's error type, "HTTP 429" or a download error kind."""
+        self.errors.labels(source, kind or "unknown").inc()
+
+    def watch_database(self, engine: Engine, *, clock: Clock = utcnow) -> BotMetrics:
+        """Also export the queue's state, read from ``engine`` at each scrape."""
+        self.registry.register(QueueCollector(engine, clock=clock))
+        return self
+
+    def watch_reddit(self, reddit: Any) -> BotMetrics:
+        """Also export Reddit's rate-limit budget as PRAW last saw it."""
+        self.registry.register(RedditLimitsCollector(reddit))
+        return self
+
+
+class QueueCollector(Collector):
+    """Gauges computed from the database when scraped, so every process agrees."""
+
+    def __init__(self, engine: Engine, *, clock: Clock = utcnow) -> None:
+        self.engine, self.clock = engine, clock
+
+    def collect(self) -> Iterator[Metric]:
+        from db.report import read_gauges
+
+        up = GaugeMetricFamily("colorbot_database_up", "1 when the last scrape could read the database.")
+        try:
+            gauges = read_gauges(self.engine)
+        except Exception as exc:  # noqa: BLE001 - a scrape must answer, not fail, when the DB is down
+            log.warning("metrics: cannot read the database: %s", type(exc).__name__)
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        jobs = GaugeMetricFamily("colorbot_jobs", "Jobs in the queue by state.", labels=["state"])
+        for state, count in gauges.counts.items():
+            jobs.add_metric([state], count)
+        yield jobs
+        yield GaugeMetricFamily("colorbot_queue_oldest_pending_age_seconds",
+                                "Seconds since the oldest pending job was queued (0: nothing waits).",
+                                value=gauges.oldest_pending_age_seconds(self.clock()))
+        last = gauges.last_poll_at.timestamp() if gauges.last_poll_at else 0.0
+        yield GaugeMetricFamily("colorbot_last_successful_poll_timestamp_seconds",
+                                "The heartbeat: Unix time of the last successful poll (0: never).", value=last)
+        yield GaugeMetricFamily("colorbot_replies_recorded", "Posts the bot has answered, as recorded in the database.",
+                                value=gauges.replies_recorded)
+        yield GaugeMetricFamily("colorbot_banned_subreddits", "Subreddits that ban the bot.", value=gauges.banned_subreddits)
+
+
+class RedditLimitsCollector(Collector):
+    """Reddit's ``x-ratelimit-*`` budget from PRAW's rate limiter (absent until the first request)."""
+
+    def __init__(self, reddit: Any) -> None:
+        self.reddit = reddit
+
+    def collect(self) -> Iterator[Metric]:
+        try:
+            limits = self.reddit.auth.limits
+        except Exception:  # noqa: BLE001 - no core yet (never used): nothing to say
+            return
+        if limits.get("remaining") is not None:
+            yield GaugeMetricFamily("colorbot_reddit_ratelimit_remaining",
+                                    "Requests left in Reddit's current rate-limit window.", value=float(limits["remaining"]))
+        if limits.get("used") is not None:
+            yield GaugeMetricFamily("colorbot_reddit_ratelimit_used",
+                                    "Requests used in Reddit's current rate-limit window.", value=float(limits["used"]))
+
+
+def database_registry(engine: Engine, *, clock: Clock = utcnow) -> CollectorRegistry:
+    """A registry with only the database's gauges: what ``colorbot serve`` exports beside the bots."""
+    registry = CollectorRegistry()
+    registry.register(QueueCollector(engine, clock=clock))
+    return registry
+
+
+def exposition(registry: CollectorRegistry) -> bytes:
+    """The registry in Prometheus' text format."""
+    return generate_latest(registry)
