@@ -4,11 +4,16 @@ SQLite: WAL (readers never block the writer), a busy timeout (writers wait inste
 foreign keys on, and pysqlite's own BEGIN handling switched off so *we* emit BEGIN. Write
 transactions use ``BEGIN IMMEDIATE``: they take the write lock up front, so a read-then-write
 (a claim) can never hit SQLITE_BUSY halfway, which the busy timeout cannot retry in WAL mode.
-PostgreSQL needs none of this; its claims use ``FOR UPDATE SKIP LOCKED`` instead.
+PostgreSQL needs none of this; its claims use ``FOR UPDATE SKIP LOCKED`` instead, and its engine
+checks pooled connections before use (a restarted server or a dropped idle connection must not
+fail a worker's next claim) and names itself to the server (``application_name``) so an operator
+can tell the workers apart in ``pg_stat_activity``.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -20,25 +25,52 @@ from sqlalchemy.orm import Session, sessionmaker
 DEFAULT_URL = "sqlite:///colorbot.db"
 BUSY_TIMEOUT_MS = 30_000
 _BEGIN_OPTION = "colorbot_sqlite_begin"
+PG_CONNECT_TIMEOUT_S = 10
+#: Query parameters libpq accepts that hold secrets; `mask_url` hides them like the password.
+_SECRET_QUERY_KEYS = frozenset({"password", "sslpassword", "passfile", "sslkey"})
 
 
 def mask_url(url: str | URL) -> str:
-    """The URL with its password replaced by ***, safe for logs and error messages."""
+    """The URL with its password (also one given as ``?password=``) replaced by ***, safe for logs."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
+        hidden = {key: "***" for key in parsed.query if key.lower() in _SECRET_QUERY_KEYS}
+        rendered = parsed.update_query_dict(hidden).render_as_string(hide_password=True)
+        return rendered.replace("=%2A%2A%2A", "=***")  # the query's *** comes back percent-encoded
     except Exception:  # an unparseable URL may still hold a secret: show none of it
         return "<unparseable database URL>"
 
 
+def normalize_url(url: str | URL) -> URL:
+    """Parse `url`; a PostgreSQL URL without a driver (``postgres://``, ``postgresql://``) gets psycopg 3,
+    the one driver colorbot installs (SQLAlchemy's default would be psycopg2)."""
+    url = make_url(url)
+    if url.drivername in ("postgres", "postgresql"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
 def make_engine(url: str | URL = DEFAULT_URL, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, echo: bool = False) -> Engine:
     """An engine for `url` (``sqlite:///path.db`` or ``postgresql+psycopg://…``), ready for several processes."""
-    url = make_url(url)
+    url = normalize_url(url)
+    if url.get_backend_name() == "postgresql":
+        return create_engine(url, echo=echo, pool_pre_ping=True, connect_args=_pg_connect_args(url))
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, echo=echo, pool_pre_ping=True)
+        raise ValueError(f"database {mask_url(url)}: only sqlite:/// and postgresql+psycopg:// URLs are supported")
     _create_parent_directory(url)
     engine = create_engine(url, echo=echo)
     _configure_sqlite(engine, busy_timeout_ms)
     return engine
+
+
+def _pg_connect_args(url: URL) -> dict[str, Any]:
+    """Defaults the URL may override: a connect timeout, and a name showing host and pid of the process."""
+    args: dict[str, Any] = {}
+    if "connect_timeout" not in url.query:
+        args["connect_timeout"] = PG_CONNECT_TIMEOUT_S
+    if "application_name" not in url.query:
+        args["application_name"] = f"colorbot@{socket.gethostname()}:{os.getpid()}"[:63]
+    return args
 
 
 def _create_parent_directory(url: URL) -> None:

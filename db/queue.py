@@ -145,10 +145,19 @@ class JobQueue:
             return list(session.scalars(select(Job).where(Job.id.in_(ids)).order_by(Job.next_attempt_at, Job.id)))
 
     def _fail_exhausted_leases(self, session: Session, now: datetime) -> None:
-        """Jobs whose worker vanished on their last allowed attempt are failed, not retried."""
+        """Jobs whose worker vanished on their last allowed attempt are failed, not retried.
+
+        On PostgreSQL rows another claimer has locked are skipped (it fails them itself), so claims
+        never wait on each other here either.
+        """
+        exhausted = (
+            select(Job.id)
+            .where(Job.state == RUNNING, Job.lease_expires_at <= now, Job.attempts >= self.max_attempts)
+            .with_for_update(skip_locked=True)
+        )
         session.execute(
             update(Job)
-            .where(Job.state == RUNNING, Job.lease_expires_at <= now, Job.attempts >= self.max_attempts)
+            .where(Job.id.in_(exhausted))
             .values(
                 state=FAILED,
                 lease_owner=None,

@@ -24,8 +24,9 @@ def reserve(session: Session, post_id: str, job_id: int | None, now: datetime) -
         insert(RepliedPost.__table__)
         .values(post_id=post_id, job_id=job_id, reserved_at=now)
         .on_conflict_do_nothing(index_elements=["post_id"])
+        .returning(RepliedPost.__table__.c.post_id)  # an INSERT's rowcount is not reliable (-1 on psycopg)
     )
-    return session.execute(statement).rowcount == 1
+    return session.execute(statement).scalar_one_or_none() is not None
 
 
 def record(session: Session, post_id: str, reply_id: str, now: datetime, job_id: int | None = None) -> str:
