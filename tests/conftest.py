@@ -12,6 +12,7 @@ from bot.sandbox import SandboxServer
 from colorizer.checkpoint import save_checkpoint
 from colorizer.inference import Colorizer
 from colorizer.model import ResidualColorizer, build_colorizer
+from tests.db_backends import database_url, postgres_url  # noqa: F401 - fixtures: SQLite and PostgreSQL
 
 TEST_RENDER_SIZE = 64
 

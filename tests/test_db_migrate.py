@@ -1,4 +1,7 @@
-"""The schema comes from the migrations, matches the models, and upgrading twice changes nothing."""
+"""The schema comes from the migrations, matches the models, and upgrading twice changes nothing.
+
+Schema and concurrent-upgrade tests run on SQLite and on PostgreSQL (see tests/db_backends.py).
+"""
 
 from __future__ import annotations
 
@@ -6,19 +9,21 @@ import multiprocessing
 from pathlib import Path
 from typing import Any
 
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from db.engine import make_engine, mask_url
-from db.migrate import current_revision, head_revision, upgrade
+from db.engine import make_engine, mask_url, normalize_url
+from db.migrate import alembic_config, current_revision, head_revision, upgrade
 from db.models import Base
 
 TABLES = {"jobs", "poll_cursors", "banned_subreddits", "opted_out_users", "replied_posts", "state", "alembic_version"}
 
 
-def test_upgrade_creates_schema_matching_models_and_is_idempotent(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
+def test_upgrade_creates_schema_matching_models_and_is_idempotent(database_url: str) -> None:
+    url = database_url
     upgrade(url)
     upgrade(url)  # second start-up: nothing to do, no error
     engine = make_engine(url)
@@ -28,6 +33,22 @@ def test_upgrade_creates_schema_matching_models_and_is_idempotent(tmp_path: Path
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
+        columns = {c["name"]: c["type"] for c in inspect(engine).get_columns("jobs")}
+        if engine.dialect.name == "postgresql":  # an aware type, not 'timestamp without time zone'
+            assert all(columns[name].timezone for name in ("next_attempt_at", "lease_expires_at", "created_at"))
+    finally:
+        engine.dispose()
+
+
+def test_migrations_downgrade_to_empty_and_upgrade_again(database_url: str) -> None:
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    try:
+        command.downgrade(alembic_config(engine), "base")
+        assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+        assert current_revision(engine) is None
+        upgrade(engine)
+        assert set(inspect(engine).get_table_names()) == TABLES
     finally:
         engine.dispose()
 
@@ -45,7 +66,18 @@ def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path: Path
 def test_mask_url_hides_password() -> None:
     masked = mask_url("postgresql+psycopg://bot:s3cr%40t@db.example:5432/colorbot")
     assert "s3cr" not in masked and "***" in masked and "db.example" in masked
+    in_query = mask_url("postgresql+psycopg://bot@db.example/colorbot?password=s3cret&sslmode=require")
+    assert "s3cret" not in in_query and "password=***" in in_query and "sslmode=require" in in_query
     assert mask_url("not a url :: s3cret") == "<unparseable database URL>"
+
+
+def test_postgres_urls_get_the_installed_driver_and_other_databases_are_refused() -> None:
+    assert normalize_url("postgres://bot:pw@db/colorbot").drivername == "postgresql+psycopg"
+    assert normalize_url("postgresql://bot:pw@db/colorbot").drivername == "postgresql+psycopg"
+    assert normalize_url("sqlite:///x.db").drivername == "sqlite"
+    with pytest.raises(ValueError, match="only sqlite") as refused:
+        make_engine("mysql://bot:s3cret@db/colorbot")
+    assert "s3cret" not in str(refused.value)
 
 
 def upgrade_together(url: str, start: Any) -> None:
@@ -54,8 +86,9 @@ def upgrade_together(url: str, start: Any) -> None:
     upgrade(url)
 
 
-def test_simultaneous_first_upgrades_do_not_collide(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'new' / 'bot.db'}"  # the folder does not exist yet either
+def test_simultaneous_first_upgrades_do_not_collide(tmp_path: Path, database_url: str) -> None:
+    # On SQLite the folder does not exist yet either.
+    url = database_url.replace(str(tmp_path), str(tmp_path / "new"))
     context = multiprocessing.get_context("spawn")
     start = context.Barrier(3)
     workers = [context.Process(target=upgrade_together, args=(url, start)) for _ in range(3)]

@@ -1,4 +1,7 @@
-"""Queue state machine: claim → complete/skip/fail/release, leases, backoff, replies and repost lookup."""
+"""Queue state machine: claim → complete/skip/fail/release, leases, backoff, replies and repost lookup.
+
+Every test taking `queue` runs on SQLite and on PostgreSQL (see tests/db_backends.py).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, make_url, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.dialects import postgresql
 
@@ -24,8 +27,8 @@ BACKOFF = Backoff(base=timedelta(seconds=60), factor=2.0, cap=timedelta(hours=6)
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'queue.db'}")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
     upgrade(engine)
     yield engine
     engine.dispose()
@@ -201,6 +204,24 @@ def test_naive_datetimes_are_refused(queue: JobQueue) -> None:
 def test_postgresql_claim_uses_skip_locked() -> None:
     sql = str(claimable(T0, 5).compile(dialect=postgresql.dialect()))
     assert "FOR UPDATE SKIP LOCKED" in sql
+
+
+def test_postgresql_claim_skips_rows_another_claimer_holds(postgres_url: str) -> None:
+    url = make_url(postgres_url)
+    options = f"{url.query['options']} -clock_timeout=2s"  # a claim that waited for the lock would fail
+    engine = make_engine(url.update_query_dict({"options": options}))
+    upgrade(engine)
+    queue = JobQueue(engine, clock=lambda: T0)
+    queue.enqueue([new_job("p1"), new_job("p2")])
+    try:
+        with engine.connect() as blocker, blocker.begin():  # another worker, mid-claim on p1
+            blocker.execute(text("SELECT id FROM jobs WHERE post_id = 'p1' FOR UPDATE")).one()
+            (taken,) = queue.claim("w1", limit=2)  # does not wait for p1: takes what is free
+            assert taken.post_id == "p2"
+        (rest,) = queue.claim("w2", limit=2)  # the blocker let go without claiming
+        assert (rest.post_id, rest.lease_owner) == ("p1", "w2")
+    finally:
+        engine.dispose()
 
 
 def test_claim_takes_the_write_lock_at_begin_while_reads_go_on(tmp_path: Path) -> None:
