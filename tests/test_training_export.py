@@ -40,3 +40,20 @@ def test_export_sums_the_lineage_and_stores_fp16_weights_with_eval_numbers(tmp_p
     for (name, a), b in zip(shipped.state_dict().items(), original.state_dict().values()):
         if a.is_floating_point():
             assert torch.allclose(a.float(), b.float(), rtol=1e-3, atol=1e-3), name
+
+
+def test_frontier_has_a_curve_per_model_and_a_point_per_baseline(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from training.frontier import frontier_series, plot_frontier
+
+    summary = {"model": {"cf_ratio": 0.6, "psnr": 20.7}, "gray": {"cf_ratio": 0.0, "psnr": 20.5},
+               "mean_chroma": {"cf_ratio": 0.28, "psnr": 19.7}}
+    sweep = [{"saturation": 0.5, "cf_ratio": 0.3, "psnr": 21.3}, {"saturation": 1.0, "cf_ratio": 0.6, "psnr": 20.7}]
+    reports = {"gan": {"summary": summary, "saturation_sweep": sweep}, "plain": {"summary": summary}}
+    series = {label: points for label, _, points in frontier_series(reports)}
+    assert series["gan (saturation sweep)"] == [(0.3, 21.3), (0.6, 20.7)]
+    assert series["plain (saturation sweep)"] == [(0.6, 20.7)]  # no sweep: the model's own point
+    assert series["gray"] == [(0.0, 20.5)] and series["mean_chroma"] == [(0.28, 19.7)]
+    with Image.open(plot_frontier(reports, tmp_path / "f.png")) as image:
+        assert image.size == (800, 450)

@@ -76,7 +76,13 @@ def plot_curve(metrics_path: Path, out_png: Path) -> Path | None:
     return Path(out_png)
 
 
-def _plot_pillow(series, out_png: Path, size=(800, 450), margin=50) -> None:
+def _plot_pillow(series, out_png: Path) -> None:
+    line_plot(series, out_png, x_label="step", y_label="loss")
+
+
+def line_plot(series: list[tuple[str, tuple[int, int, int], list[tuple[float, float]]]], out_png: Path, *,
+              x_label: str, y_label: str, size: tuple[int, int] = (800, 450), margin: int = 60) -> None:
+    """A plain Pillow line chart (no plotting dependency): one coloured line with dots per series."""
     im = Image.new("RGB", size, "white")
     draw = ImageDraw.Draw(im)
     points = [p for _, _, s in series for p in s]
@@ -90,15 +96,17 @@ def _plot_pillow(series, out_png: Path, size=(800, 450), margin=50) -> None:
 
     draw.rectangle([margin, margin, size[0] - margin, size[1] - margin], outline="black")
     for i in range(5):
-        yv = y0 + (y1 - y0) * i / 4
-        draw.text((2, xy(x0, yv)[1] - 6), f"{yv:.4g}", fill="black")
-    draw.text((margin, size[1] - margin + 8), f"step {x0}", fill="black")
-    draw.text((size[0] - margin - 60, size[1] - margin + 8), f"step {x1}", fill="black")
+        yv, xv = y0 + (y1 - y0) * i / 4, x0 + (x1 - x0) * i / 4
+        draw.text((4, xy(x0, yv)[1] - 6), f"{yv:.4g}", fill="black")
+        draw.text((xy(xv, y0)[0] - 12, size[1] - margin + 6), f"{xv:.4g}", fill="black")
+    draw.text((size[0] // 2 - 30, size[1] - margin + 24), x_label, fill="black")
+    draw.text((4, margin - 20), y_label, fill="black")
     for row, (label, colour, pts) in enumerate(series):
         if len(pts) > 1:
             draw.line([xy(*p) for p in pts], fill=colour, width=2)
-        elif pts:
-            x, y = xy(*pts[0])
-            draw.ellipse([x - 3, y - 3, x + 3, y + 3], fill=colour)
-        draw.text((size[0] - margin - 120, margin + 6 + 14 * row), label, fill=colour)
+        if len(pts) <= 30:
+            for p in pts:
+                x, y = xy(*p)
+                draw.ellipse([x - 3, y - 3, x + 3, y + 3], fill=colour)
+        draw.text((size[0] - margin - 230, margin + 6 + 14 * row), label, fill=colour)
     im.save(out_png)

@@ -1,0 +1,53 @@
+"""The PSNR-against-colourfulness frontier of one or more models, from `colorbot eval` reports.
+
+Each model's saturation sweep is a curve (x: total colourfulness over the ground truth's, y: mean
+PSNR); the gray and mean-chroma baselines are single points. ``python -m training.frontier
+--out F.png NAME=runs/x/eval/eval.json ...`` draws the model card's figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from training.reporting import line_plot
+
+PALETTE = [(31, 119, 180), (214, 39, 40), (44, 160, 44), (148, 103, 189), (140, 86, 75)]
+BASELINE_COLOURS = {"gray": (120, 120, 120), "mean_chroma": (255, 127, 14)}
+
+
+def frontier_series(reports: dict[str, dict[str, Any]]) -> list[tuple[str, tuple[int, int, int], list[tuple[float, float]]]]:
+    """(label, colour, [(cf_ratio, psnr), ...]) per model sweep, then one point per baseline."""
+    series = []
+    for index, (name, report) in enumerate(reports.items()):
+        sweep = report.get("saturation_sweep") or []
+        points = [(p["cf_ratio"], p["psnr"]) for p in sweep] or [(report["summary"]["model"]["cf_ratio"], report["summary"]["model"]["psnr"])]
+        series.append((f"{name} (saturation sweep)", PALETTE[index % len(PALETTE)], points))
+    first = next(iter(reports.values()))
+    for baseline, colour in BASELINE_COLOURS.items():
+        scores = first["summary"][baseline]
+        series.append((baseline, colour, [(scores["cf_ratio"], scores["psnr"])]))
+    return series
+
+
+def plot_frontier(reports: dict[str, dict[str, Any]], out_png: Path) -> Path:
+    line_plot(frontier_series(reports), out_png, x_label="CF ratio (pred / truth)", y_label="PSNR (dB)")
+    return out_png
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m training.frontier", description=__doc__)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("reports", nargs="+", help="NAME=path/to/eval.json")
+    args = parser.parse_args(argv)
+    reports = {}
+    for item in args.reports:
+        name, _, path = item.partition("=")
+        reports[name] = json.loads(Path(path).read_text())
+    print(plot_frontier(reports, args.out))
+
+
+if __name__ == "__main__":
+    main()
