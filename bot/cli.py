@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import typer
 
+from bot.commands.backup import backup_command
 from bot.commands.colorize import colorize_command, samples_command
 from bot.commands.config import config_command
 from bot.commands.run import run_command, run_once_command
 from bot.commands.sandbox import sandbox_command
+from bot.commands.serve import serve_command
 from bot.commands.status import status_command
 from bot.commands.train import eval_command, export_command, train_command
 
@@ -21,6 +23,8 @@ app = typer.Typer(
 app.command("run")(run_command)
 app.command("run-once")(run_once_command)
 app.command("status")(status_command)
+app.command("serve")(serve_command)
+app.command("backup")(backup_command)
 app.command("colorize")(colorize_command)
 app.command("samples")(samples_command)
 app.command("sandbox")(sandbox_command)
