@@ -14,8 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/colorbot samples samples
-	$(VENV)/bin/colorbot colorize samples -o demo-out --panel
+	$(VENV)/bin/colorbot demo --out demo-out
 
 test: $(STAMP)
 	$(VENV)/bin/pytest

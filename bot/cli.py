@@ -7,6 +7,7 @@ import typer
 from bot.commands.backup import backup_command
 from bot.commands.colorize import colorize_command, samples_command
 from bot.commands.config import config_command
+from bot.commands.demo import demo_command
 from bot.commands.run import run_command, run_once_command
 from bot.commands.sandbox import sandbox_command
 from bot.commands.serve import serve_command
@@ -28,6 +29,7 @@ app.command("backup")(backup_command)
 app.command("colorize")(colorize_command)
 app.command("samples")(samples_command)
 app.command("sandbox")(sandbox_command)
+app.command("demo")(demo_command)
 app.command("config")(config_command)
 app.command("train")(train_command)
 app.command("eval")(eval_command)
