@@ -3,7 +3,10 @@
 One scheduler loop (APScheduler's ``BlockingScheduler``) with four jobs: poll every
 ``poll_interval_seconds``, work the queue every ``worker.interval_seconds``, read the inbox every minute and
 re-check each ban a day after it was seen (``/r/{sub}/about``; due bans are looked for hourly).
-Each job runs one at a time (``max_instances=1``). SIGTERM / Ctrl-C set the stop event: the
+Each job runs one at a time (``max_instances=1``). A process may take one *role*: ``poller``
+(poll, inbox, ban re-checks: talks to Reddit, never loads the model) or ``worker`` (only works the
+queue), so one poller and many workers, on several machines, share one PostgreSQL queue;
+``all`` (the default) does everything in one process. SIGTERM / Ctrl-C set the stop event: the
 worker hands back the jobs it holds (``JobQueue.release``), the scheduler stops, and the
 process exits cleanly.
 """
@@ -35,6 +38,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 INBOX_INTERVAL_SECONDS = 60.0
+#: The scheduler jobs each role runs; exactly one process should run the poller's (duplicate polls
+#: are harmless, the queue ignores known posts, but they spend Reddit's rate limit twice).
+ROLE_JOBS: dict[str, tuple[str, ...]] = {
+    "all": ("poll", "work", "inbox", "bans"),
+    "poller": ("poll", "inbox", "bans"),
+    "worker": ("work",),
+}
+ROLES = tuple(ROLE_JOBS)
 BAN_CHECK_INTERVAL_SECONDS = 3600.0  # looks for bans whose daily re-check (next_check_at) is due
 
 
@@ -116,9 +127,12 @@ def _guarded(name: str, fn: Any) -> Any:
     return job
 
 
-def make_scheduler(bot: Bot) -> Any:
-    """The ``BlockingScheduler`` with the bot's four jobs (started by :func:`run_forever`)."""
+def make_scheduler(bot: Bot, role: str = "all") -> Any:
+    """The ``BlockingScheduler`` with the jobs of `role` (see ``ROLE_JOBS``; started by :func:`run_forever`)."""
     from apscheduler.schedulers.blocking import BlockingScheduler
+
+    if role not in ROLE_JOBS:
+        raise ValueError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
 
     scheduler = BlockingScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
     s = bot.settings
@@ -149,10 +163,16 @@ def make_scheduler(bot: Bot) -> Any:
         if not paused("ban re-check"):
             bot.poller.recheck_bans()
 
-    scheduler.add_job(_guarded("poll", poll), "interval", seconds=s.poll_interval_seconds, id="poll", next_run_time=_now())
-    scheduler.add_job(_guarded("work", work), "interval", seconds=s.worker.interval_seconds, id="work")
-    scheduler.add_job(_guarded("inbox", inbox), "interval", seconds=INBOX_INTERVAL_SECONDS, id="inbox", next_run_time=_now())
-    scheduler.add_job(_guarded("bans", bans), "interval", seconds=BAN_CHECK_INTERVAL_SECONDS, id="bans", next_run_time=_now())
+    jobs = {
+        "poll": (poll, s.poll_interval_seconds, _now()),
+        "work": (work, s.worker.interval_seconds, None),
+        "inbox": (inbox, INBOX_INTERVAL_SECONDS, _now()),
+        "bans": (bans, BAN_CHECK_INTERVAL_SECONDS, _now()),
+    }
+    for name in ROLE_JOBS[role]:
+        fn, seconds, first = jobs[name]
+        options = {"next_run_time": first} if first is not None else {}
+        scheduler.add_job(_guarded(name, fn), "interval", seconds=seconds, id=name, **options)
     return scheduler
 
 
@@ -160,9 +180,9 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def run_forever(bot: Bot, *, install_signals: bool = True) -> None:
-    """Run the scheduler until SIGTERM / SIGINT (or ``bot.stop`` is set), then stop cleanly."""
-    scheduler = make_scheduler(bot)
+def run_forever(bot: Bot, *, role: str = "all", install_signals: bool = True) -> None:
+    """Run the scheduler with the jobs of `role` until SIGTERM / SIGINT (or ``bot.stop`` is set), then stop cleanly."""
+    scheduler = make_scheduler(bot, role)
 
     def request_stop(signum: int | None = None, _frame: Any = None) -> None:
         if not bot.stop.is_set():
@@ -181,7 +201,12 @@ def run_forever(bot: Bot, *, install_signals: bool = True) -> None:
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
     scheduler.add_job(lambda: bot.stop.is_set() and request_stop(), "interval", seconds=1, id="stop-watch")
-    log.info("scheduler: polling r/%s every %.0fs", "+".join(bot.settings.subreddits), bot.settings.poll_interval_seconds)
+    if "poll" in ROLE_JOBS[role]:
+        log.info("scheduler: polling r/%s every %.0fs (role %s)", "+".join(bot.settings.subreddits),
+                 bot.settings.poll_interval_seconds, role)
+    else:
+        log.info("scheduler: working the queue every %.1fs (role %s: no polling, inbox or ban checks here)",
+                 bot.settings.worker.interval_seconds, role)
     try:
         scheduler.start()
     finally:

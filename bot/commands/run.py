@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -58,13 +59,22 @@ def run_once_command(
     raise typer.Exit(result.exit_code)
 
 
+class Role(str, Enum):
+    """What one `colorbot run` process does (the jobs of each: ``bot.scheduler.ROLE_JOBS``)."""
+
+    all = "all"  # everything, in one process
+    poller = "poller"  # poll, inbox, ban re-checks: run exactly one
+    worker = "worker"  # only work the queue: run as many as the database and GPUs allow
+
+
 def run_command(
     config: ConfigOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Publish to the outbox folder and write replies there; post nothing.")] = False,
+    role: Annotated[Role, typer.Option("--role", help="all: everything in one process; poller: poll, inbox and ban checks (run one); worker: only work the queue (run many, on PostgreSQL).")] = Role.all,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
 ) -> None:
     """Run the bot until SIGTERM / Ctrl-C: poll, work the queue, read the inbox, re-check bans."""
     from bot.scheduler import build_bot, run_forever
 
     setup_logging(verbose)
-    run_forever(build_bot(_settings(config, dry_run)))
+    run_forever(build_bot(_settings(config, dry_run)), role=role.value)

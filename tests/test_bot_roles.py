@@ -1,0 +1,72 @@
+"""`colorbot run --role`: one poller and a separate worker share one queue (SQLite file and PostgreSQL).
+
+The poller queues posts and reads the inbox but never colorizes; the worker only works the queue.
+Both run the real scheduler loop over real PRAW against the sandbox, in threads of this process.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.commands.run import Role
+from bot.config import WorkerSettings
+from bot.sandbox import SandboxServer
+from bot.scheduler import ROLES, Bot, make_scheduler, run_forever
+from colorizer.inference import Colorizer
+from tests.bot_helpers import bot_settings, comments_by_post, make_bot
+
+
+@contextmanager
+def running(bot: Bot, role: str) -> Iterator[threading.Thread]:
+    """`run_forever` with `role` in a thread; stopped (and joined) on exit."""
+    thread = threading.Thread(target=run_forever, args=(bot,), kwargs={"role": role, "install_signals": False})
+    thread.start()
+    try:
+        yield thread
+    finally:
+        bot.stop.set()
+        thread.join(timeout=30)
+        assert not thread.is_alive()
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_each_role_schedules_only_its_jobs(tmp_path: Path, sandbox: SandboxServer, vivid_checkpoint: Path) -> None:
+    bot = make_bot(bot_settings(tmp_path, sandbox, vivid_checkpoint), sandbox)
+    jobs = {role: {job.id for job in make_scheduler(bot, role).get_jobs()} for role in ROLES}
+    assert jobs == {"all": {"poll", "work", "inbox", "bans"}, "poller": {"poll", "inbox", "bans"}, "worker": {"work"}}
+    assert {role.value for role in Role} == set(ROLES)  # the CLI offers exactly the scheduler's roles
+    with pytest.raises(ValueError, match="unknown role"):
+        make_scheduler(bot, "janitor")
+    result = CliRunner().invoke(app, ["run", "--role", "janitor"])
+    assert result.exit_code == 2 and "janitor" in result.output
+
+
+def test_poller_queues_and_a_separate_worker_answers(tmp_path: Path, sandbox: SandboxServer, vivid_checkpoint: Path,
+                                                     colorizer: Colorizer, database_url: str) -> None:
+    settings = bot_settings(tmp_path, sandbox, vivid_checkpoint, database_url=database_url, subreddits=("OldSchoolCool",),
+                            poll_interval_seconds=600.0, worker=WorkerSettings(interval_seconds=0.2))
+    poller, worker = make_bot(settings, sandbox), make_bot(settings, sandbox, colorizer)
+
+    with running(poller, "poller"):
+        wait_for(lambda: poller.queue.counts_by_state()["pending"] >= 3 and "t4_msg001" in sandbox.state()["read"])
+        time.sleep(0.5)  # a few work intervals: nothing may answer while only the poller runs
+        assert comments_by_post(sandbox) == {}
+        assert poller.queue.counts_by_state()["done"] == 0 and poller.worker._colorizer is None  # model never loaded
+        with running(worker, "worker"):
+            wait_for(lambda: len(comments_by_post(sandbox)) >= 3)
+    assert set(comments_by_post(sandbox)) == {"gray01", "sepia1", "gal001"}
+    assert worker.queue.counts_by_state()["running"] == 0
