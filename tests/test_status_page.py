@@ -1,0 +1,220 @@
+"""The status page in a real headless Chromium, plus /healthz, /metrics and the read-only rules over HTTP.
+
+The database is a real SQLite file seeded through the queue's own API with a job in every
+state, two bans and a poll; some of the stored text is hostile HTML, as a post title or an
+error message could be.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import requests
+from PIL import Image
+
+from bot.metrics import database_registry
+from bot.status_server import StatusServer
+from db import Facts, JobQueue, NewJob, make_engine, upgrade
+from db.types import utcnow
+from tests.browser import chromium_required, dump_dom, find_chromium, screenshot
+
+XSS = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+COUNTS = {"pending": 2, "running": 1, "done": 3, "skipped": 1, "failed": 2}
+REASON_404 = "download failed (not_found): HTTP 404 from i.redd.it"
+
+
+def _job(post_id: str, subreddit: str = "OldSchoolCool", permalink: str | None = None) -> NewJob:
+    return NewJob(post_id, subreddit, permalink or f"/r/{subreddit}/comments/{post_id}/a_title/",
+                  f"https://i.redd.it/{post_id}.jpg", author="someone")
+
+
+def seed(url: str) -> None:
+    """A job in every state, hostile text in a reason, a ban and a poll, all through the real API."""
+    upgrade(url)
+    engine = make_engine(url)
+    queue, facts = JobQueue(engine, max_attempts=3), Facts(engine)
+    queue.enqueue([_job("done01"), _job("done02", "Colorization"), _job("done03", permalink="javascript:alert(3)"),
+                   _job("skip01"), _job("fail01"), _job("xss001", "Colorization"), _job("retry1"), _job("run001")])
+    jobs = {job.post_id: job for job in queue.claim("seed", limit=10)}
+    for post_id in ("done01", "done02"):
+        hosted = f"https://i.example.net/{post_id}-comparison.jpg"
+        queue.record_hosted_url(jobs[post_id].id, hosted)
+        queue.complete(jobs[post_id], hosted_url=hosted, metrics={"panels": 2})
+    queue.complete(jobs["done03"], hosted_url="javascript:alert(4)")
+    queue.skip(jobs["skip01"], "colour photo, nothing to colorize (chroma 23.1)")
+    queue.fail(jobs["fail01"], REASON_404, permanent=True)
+    queue.fail(jobs["xss001"], XSS, permanent=True)
+    queue.fail(jobs["retry1"], "publishing failed: reddit: HTTP 503")  # back to pending, to retry
+    queue.enqueue([_job("pend01")])
+    next_check = utcnow() + timedelta(days=1)
+    facts.ban_subreddit("BannedHere", "403 Forbidden (banned or private)", next_check)
+    facts.ban_subreddit("evilsub", "<b>bold</b> " + XSS, next_check)
+    facts.record_poll("r/colorization+oldschoolcool/new", "t3_pend01")
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('status') / 'colorbot.db'}"
+    seed(url)
+    return url
+
+
+@pytest.fixture(scope="module")
+def server(database_url: str) -> Iterator[StatusServer]:
+    engine = make_engine(database_url)
+    with StatusServer(engine, database_registry(engine), database_label="sqlite:///colorbot.db",
+                      max_poll_age_seconds=180) as running:
+        yield running
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    browser = find_chromium()
+    if browser is None:
+        message = "Chromium is not installed (apt-get install -y --no-install-recommends chromium)"
+        if chromium_required():
+            pytest.fail(message + "; COLORBOT_REQUIRE_CHROMIUM=1 requires it")
+        pytest.skip(message)
+    return browser
+
+
+class Elements(HTMLParser):
+    """Every start tag with its attributes, and the links that wrap an image."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.thumbnails: list[tuple[str | None, str | None]] = []
+        self._link: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        self.tags.append((tag, attributes))
+        if tag == "a":
+            self._link = attributes.get("href")
+        elif tag == "img" and self._link:
+            self.thumbnails.append((self._link, attributes.get("src")))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self._link = None
+
+
+def parse(html: str) -> Elements:
+    parser = Elements()
+    parser.feed(html)
+    return parser
+
+
+def assert_no_injected_markup(html: str) -> None:
+    elements = parse(html)
+    assert not [t for t, _ in elements.tags if t == "script"]
+    for tag, attributes in elements.tags:
+        assert not [name for name in attributes if name.startswith("on")], (tag, attributes)
+        for name in ("href", "src"):
+            assert not (attributes.get(name) or "").lower().startswith("javascript:"), (tag, attributes)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # shown as text, not run
+
+
+# -- in the browser ------------------------------------------------------------------------------------
+def test_the_page_shows_the_seeded_database_in_chromium(chromium: str, server: StatusServer) -> None:
+    dom = dump_dom(chromium, server.url + "/")
+
+    for state, count in COUNTS.items():
+        assert re.search(rf'data-state="{state}"[^>]*>\s*<span class="count">{count}</span>', dom), state
+    assert 'id="health"' in dom and ">healthy<" in dom
+    assert REASON_404 in dom and "publishing failed: reddit: HTTP 503" in dom  # failures with their reasons
+    assert "r/bannedhere" in dom and "403 Forbidden (banned or private)" in dom
+    thumbnails = parse(dom).thumbnails
+    assert ("https://www.reddit.com/r/OldSchoolCool/comments/done01/a_title/",
+            "https://i.example.net/done01-comparison.jpg") in thumbnails
+    assert len(thumbnails) == 2  # done03's javascript: URL is no thumbnail
+    assert 'loading="lazy"' in dom
+    assert_no_injected_markup(dom)
+
+
+def test_a_screenshot_of_the_page(chromium: str, server: StatusServer, tmp_path: Path) -> None:
+    path = screenshot(chromium, server.url + "/", tmp_path / "status.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with Image.open(path) as image:
+        assert image.size == (1280, 900)
+        low, high = image.convert("L").getextrema()
+        assert high - low > 100  # dark header and light body: something was drawn
+
+
+# -- over HTTP -------------------------------------------------------------------------------------------
+def test_raw_page_is_escaped_and_locked_down(server: StatusServer) -> None:
+    response = requests.get(server.url + "/", timeout=10)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    assert "script-src" not in response.headers["content-security-policy"]  # default-src 'none': no scripts at all
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    assert_no_injected_markup(response.text)
+    assert "&lt;b&gt;bold&lt;/b&gt;" in response.text
+    for method in ("POST", "PUT", "DELETE"):
+        refused = requests.request(method, server.url + "/", timeout=10)
+        assert refused.status_code == 405 and refused.headers["allow"] == "GET, HEAD"
+    assert requests.head(server.url + "/healthz", timeout=10).status_code == 200
+    assert requests.get(server.url + "/nope", timeout=10).status_code == 404
+
+
+def test_metrics_show_the_queue(server: StatusServer) -> None:
+    response = requests.get(server.url + "/metrics", timeout=10)
+    assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
+    for state, count in COUNTS.items():
+        assert f'colorbot_jobs{{state="{state}"}} {float(count)}' in response.text
+    assert "colorbot_banned_subreddits 2.0" in response.text
+
+
+def test_healthz_follows_the_last_successful_poll(database_url: str, tmp_path: Path) -> None:
+    engine = make_engine(database_url)
+    registry = database_registry(engine)
+    with StatusServer(engine, registry, database_label="x", max_poll_age_seconds=180) as fresh:
+        ok = requests.get(fresh.url + "/healthz", timeout=10)
+    later = lambda: utcnow() + timedelta(minutes=10)  # noqa: E731 - the clock of a bot that stopped polling
+    with StatusServer(engine, registry, database_label="x", max_poll_age_seconds=180, clock=later) as stale:
+        late = requests.get(stale.url + "/healthz", timeout=10)
+    assert ok.status_code == 200 and ok.json()["ok"] is True and ok.json()["poll_age_seconds"] < 180
+    assert late.status_code == 503 and late.json()["ok"] is False and "more than 180s" in late.json()["reason"]
+
+    never_url = f"sqlite:///{tmp_path / 'never.db'}"
+    upgrade(never_url)
+    never = make_engine(never_url)
+    with StatusServer(never, database_registry(never), database_label="x", max_poll_age_seconds=180) as server:
+        answer = requests.get(server.url + "/healthz", timeout=10)
+    assert answer.status_code == 503 and "never polled" in answer.json()["reason"]
+
+
+def test_an_unreadable_database_is_unhealthy_without_leaking_its_url(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'not-migrated.db'}")
+    with StatusServer(engine, database_registry(engine), database_label="x", max_poll_age_seconds=180) as server:
+        health = requests.get(server.url + "/healthz", timeout=10)
+        page = requests.get(server.url + "/", timeout=10)
+    assert health.status_code == 503 and "database unreadable (OperationalError)" in health.json()["reason"]
+    assert page.status_code == 503 and "not-migrated" not in page.text
+
+
+def test_serve_command(database_url: str, tmp_path: Path) -> None:
+    env = {**os.environ, "COLORBOT_DATABASE_URL": database_url, "COLORBOT_POLL_INTERVAL_SECONDS": "60"}
+    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", "0"], cwd=tmp_path, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        line = process.stdout.readline() if process.stdout else ""
+        match = re.search(r"serving (http://[\d.]+:\d+)/", line)
+        assert match, line
+        health = requests.get(match.group(1) + "/healthz", timeout=10)
+        assert health.status_code == 200 and health.json()["max_poll_age_seconds"] == 180  # 3 poll intervals
+        assert "colorbot_jobs" in requests.get(match.group(1) + "/metrics", timeout=10).text
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
