@@ -7,6 +7,7 @@ import typer
 from bot.commands.backup import backup_command
 from bot.commands.colorize import colorize_command, samples_command
 from bot.commands.config import config_command
+from bot.commands.db import db_app
 from bot.commands.demo import demo_command
 from bot.commands.run import run_command, run_once_command
 from bot.commands.sandbox import sandbox_command
@@ -26,6 +27,7 @@ app.command("run-once")(run_once_command)
 app.command("status")(status_command)
 app.command("serve")(serve_command)
 app.command("backup")(backup_command)
+app.add_typer(db_app, name="db")
 app.command("colorize")(colorize_command)
 app.command("samples")(samples_command)
 app.command("sandbox")(sandbox_command)

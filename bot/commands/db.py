@@ -1,0 +1,34 @@
+"""`colorbot db copy`: move the bot's database to another backend (SQLite → PostgreSQL, or back).
+
+Passwords on a command line are visible to every user of the machine (``ps``): give the URLs
+without one and let libpq read ``~/.pgpass``, or pass them in the environment variables below.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+EXIT_REFUSED = 1
+
+db_app = typer.Typer(name="db", help="Database maintenance: copy the bot's data between databases.", no_args_is_help=True)
+
+
+@db_app.command("copy")
+def copy_command(
+    source: Annotated[str, typer.Option("--from", envvar="COLORBOT_COPY_FROM", help="Database to copy from, e.g. sqlite:///data/colorbot.db.")],
+    target: Annotated[str, typer.Option("--to", envvar="COLORBOT_COPY_TO", help="Empty database to copy into, e.g. postgresql+psycopg://colorbot@db/colorbot.")],
+) -> None:
+    """Copy every row into an empty database (both are migrated first). Stop the bot before copying."""
+    from db.copy import CopyError, copy_database
+    from db.engine import mask_url
+
+    try:
+        result = copy_database(source, target)
+    except (CopyError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_REFUSED) from None
+    for table, rows in result.rows.items():
+        typer.echo(f"{table}: {rows} rows")
+    typer.echo(f"copied {result.total} rows from {mask_url(source)} to {mask_url(target)}")
