@@ -1,8 +1,9 @@
 """Wire the bot's parts together and run them: once (``run-once``) or on a schedule (``run``).
 
-One scheduler loop (APScheduler's ``BlockingScheduler``) with four jobs: poll every
-``poll_interval_seconds``, work the queue every ``worker.interval_seconds``, read the inbox every minute and
-re-check each ban a day after it was seen (``/r/{sub}/about``; due bans are looked for hourly).
+One scheduler loop (APScheduler's ``BlockingScheduler``) with five jobs: poll every
+``poll_interval_seconds``, work the queue every ``worker.interval_seconds``, read the inbox every minute,
+re-check each ban a day after it was seen (``/r/{sub}/about``; due bans are looked for hourly) and
+back up a SQLite database every ``backup.interval_hours`` (``db.backup``).
 Each job runs one at a time (``max_instances=1``). A process may take one *role*: ``poller``
 (poll, inbox, ban re-checks: talks to Reddit, never loads the model) or ``worker`` (only works the
 queue), so one poller and many workers, on several machines, share one PostgreSQL queue;
@@ -28,6 +29,7 @@ from bot.poller import Poller, PollResult
 from bot.reddit_client import make_reddit
 from bot.worker import Worker
 from db import Facts, JobQueue, make_engine, mask_url, upgrade
+from db.backup import backup_database, next_backup_at, sqlite_file
 
 if TYPE_CHECKING:
     import praw
@@ -41,8 +43,8 @@ INBOX_INTERVAL_SECONDS = 60.0
 #: The scheduler jobs each role runs; exactly one process should run the poller's (duplicate polls
 #: are harmless, the queue ignores known posts, but they spend Reddit's rate limit twice).
 ROLE_JOBS: dict[str, tuple[str, ...]] = {
-    "all": ("poll", "work", "inbox", "bans"),
-    "poller": ("poll", "inbox", "bans"),
+    "all": ("poll", "work", "inbox", "bans", "backup"),
+    "poller": ("poll", "inbox", "bans", "backup"),
     "worker": ("work",),
 }
 ROLES = tuple(ROLE_JOBS)
@@ -163,14 +165,20 @@ def make_scheduler(bot: Bot, role: str = "all") -> Any:
         if not paused("ban re-check"):
             bot.poller.recheck_bans()
 
+    def backup() -> None:
+        backup_database(s.database_url, s.backup.dir, s.backup.keep)
+
     jobs = {
         "poll": (poll, s.poll_interval_seconds, _now()),
         "work": (work, s.worker.interval_seconds, None),
         "inbox": (inbox, INBOX_INTERVAL_SECONDS, _now()),
         "bans": (bans, BAN_CHECK_INTERVAL_SECONDS, _now()),
+        "backup": (backup, s.backup.interval_hours * 3600, None),  # first run: _backup_due
     }
     for name in ROLE_JOBS[role]:
         fn, seconds, first = jobs[name]
+        if name == "backup" and (first := _backup_due(s)) is None:
+            continue
         options = {"next_run_time": first} if first is not None else {}
         scheduler.add_job(_guarded(name, fn), "interval", seconds=seconds, id=name, **options)
     return scheduler
@@ -178,6 +186,22 @@ def make_scheduler(bot: Bot, role: str = "all") -> Any:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _backup_due(settings: Settings) -> datetime | None:
+    """When the first scheduled backup runs (one interval after the newest backup, so restarts do not
+    multiply them); None, with one log line, when backups are off or the database is not SQLite."""
+    if settings.backup.interval_hours <= 0:
+        log.info("backup: scheduled backups off (backup.interval_hours = 0)")
+        return None
+    source = sqlite_file(settings.database_url)
+    if source is None:
+        log.info("backup: %s is not SQLite; no scheduled backups (use pg_dump)", mask_url(settings.database_url))
+        return None
+    due = next_backup_at(settings.backup.dir, source.stem, timedelta(hours=settings.backup.interval_hours), _now())
+    log.info("backup: every %gh into %s keeping %d; next at %s", settings.backup.interval_hours, settings.backup.dir,
+             settings.backup.keep, due.isoformat(timespec="seconds"))
+    return due
 
 
 def run_forever(bot: Bot, *, role: str = "all", install_signals: bool = True) -> None:

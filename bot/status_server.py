@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
     from sqlalchemy import Engine
 
+    from bot.config import Settings
+
 log = logging.getLogger(__name__)
 
 SECURITY_HEADERS = {
@@ -95,6 +97,17 @@ class StatusServer:
                          f"({type(exc).__name__}); has <code>colorbot run</code> created it yet?</p>")
         health = check_health(report.gauges, now, self.max_poll_age_seconds)
         return 200, render_page(report, health, database=self.database_label, now=now)
+
+
+def server_for(settings: Settings, engine: Engine, registry: CollectorRegistry, *, host: str | None = None,
+               port: int | None = None) -> StatusServer:
+    """A server for the settings' database (``serve.*``; ``host``/``port`` override), not yet started."""
+    from bot.health import max_poll_age_seconds
+    from db import mask_url
+
+    return StatusServer(engine, registry, database_label=mask_url(settings.database_url),
+                        max_poll_age_seconds=max_poll_age_seconds(settings), recent=settings.serve.recent,
+                        host=host or settings.serve.host, port=settings.serve.port if port is None else port)
 
 
 class _Handler(BaseHTTPRequestHandler):

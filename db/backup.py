@@ -18,7 +18,7 @@ import os
 import sqlite3
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import make_url
@@ -28,7 +28,9 @@ from db.types import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
-STALE_PARTIAL_SECONDS = 3600.0  # a .partial older than this was left by a crashed backup
+STAMP_FORMAT = "%Y%m%dT%H%M%S.%fZ"
+STALE_PARTIAL_SECONDS = 3600.0
+FIRST_BACKUP_DELAY = timedelta(hours=1)  # a .partial older than this was left by a crashed backup
 
 
 class BackupError(RuntimeError):
@@ -75,7 +77,7 @@ def backup_sqlite(source: Path, folder: Path, keep: int, *, now: datetime | None
         raise BackupError(f"no database file at {source}")
     started = time.monotonic()
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = as_utc(now or utcnow()).strftime("%Y%m%dT%H%M%S.%fZ")
+    stamp = as_utc(now or utcnow()).strftime(STAMP_FORMAT)
     final = folder / f"{source.stem}-{stamp}.db"
     partial = folder / f".{final.name}.partial"
     _remove_stale_partials(folder, source.stem)
@@ -89,6 +91,20 @@ def backup_sqlite(source: Path, folder: Path, keep: int, *, now: datetime | None
         raise
     deleted = prune(folder, source.stem, keep)
     return BackupResult(final, final.stat().st_size, time.monotonic() - started, deleted)
+
+
+def next_backup_at(folder: Path, stem: str, interval: timedelta, now: datetime) -> datetime:
+    """One ``interval`` after the newest backup in ``folder``, so restarts do not multiply backups; now if
+    that is overdue. With no backup yet, after ``FIRST_BACKUP_DELAY`` (or the interval, if shorter): a
+    short-lived process (a test, a crash loop) writes none, a deployment gets its first within the hour."""
+    found = backups(folder, stem)
+    if not found:
+        return now + min(interval, FIRST_BACKUP_DELAY)
+    try:
+        newest = datetime.strptime(found[-1].name[len(stem) + 1:-3], STAMP_FORMAT).replace(tzinfo=timezone.utc)
+    except ValueError:
+        return now
+    return max(now, newest + interval)
 
 
 def backups(folder: Path, stem: str) -> list[Path]:

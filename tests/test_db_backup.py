@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from db import JobQueue, NewJob, make_engine, upgrade
-from db.backup import BackupError, backup_sqlite, backups, sqlite_file
+from db.backup import BackupError, backup_sqlite, backups, next_backup_at, sqlite_file
 
 T0 = datetime(2025, 1, 1, 3, 0, tzinfo=timezone.utc)
 
@@ -115,3 +115,26 @@ def test_backup_command(database: tuple[str, Path], tmp_path: Path, monkeypatch:
     monkeypatch.setenv("COLORBOT_DATABASE_URL", "postgresql+psycopg://bot:DB-PASSWORD@db.invalid/colorbot")
     result = runner.invoke(app, ["backup"])
     assert result.exit_code == 0 and "pg_dump" in result.output and "DB-PASSWORD" not in result.output
+
+
+def test_the_next_scheduled_backup_follows_the_newest(database: tuple[str, Path], tmp_path: Path) -> None:
+    _, path = database
+    folder, day = tmp_path / "backups", timedelta(hours=24)
+    assert next_backup_at(folder, "colorbot", day, T0) == T0 + timedelta(hours=1)  # none yet: within the hour
+    assert next_backup_at(folder, "colorbot", timedelta(minutes=10), T0) == T0 + timedelta(minutes=10)
+    backup_sqlite(path, folder, keep=3, now=T0)
+    assert next_backup_at(folder, "colorbot", day, T0 + timedelta(hours=2)) == T0 + day  # a restart waits
+    assert next_backup_at(folder, "colorbot", day, T0 + timedelta(hours=30)) == T0 + timedelta(hours=30)  # overdue: now
+
+
+def test_colorbot_run_schedules_backups_only_for_sqlite(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from bot.config import BackupSettings, Settings
+    from bot.scheduler import _backup_due
+
+    caplog.set_level("INFO")
+    sqlite = Settings(database_url=f"sqlite:///{tmp_path / 'colorbot.db'}", backup=BackupSettings(dir=tmp_path / "b"))
+    assert _backup_due(sqlite) is not None
+    assert _backup_due(Settings(database_url="postgresql+psycopg://bot:DB-PASSWORD@db/colorbot")) is None
+    assert "not SQLite" in caplog.text and "pg_dump" in caplog.text and "DB-PASSWORD" not in caplog.text
+    assert _backup_due(Settings(backup=BackupSettings(interval_hours=0))) is None
+    assert "scheduled backups off" in caplog.text

@@ -71,10 +71,20 @@ def run_command(
     config: ConfigOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Publish to the outbox folder and write replies there; post nothing.")] = False,
     role: Annotated[Role, typer.Option("--role", help="all: everything in one process; poller: poll, inbox and ban checks (run one); worker: only work the queue (run many, on PostgreSQL).")] = Role.all,
+    serve_port: Annotated[Optional[int], typer.Option("--serve-port", min=0, max=65535, help="Also serve this process's /metrics (its own counters), /healthz and the status page on serve.host:PORT.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
 ) -> None:
-    """Run the bot until SIGTERM / Ctrl-C: poll, work the queue, read the inbox, re-check bans."""
+    """Run the bot until SIGTERM / Ctrl-C: poll, work the queue, read the inbox, re-check bans, back up SQLite."""
     from bot.scheduler import build_bot, run_forever
+    from bot.status_server import server_for
 
     setup_logging(verbose)
-    run_forever(build_bot(_settings(config, dry_run)), role=role.value)
+    bot = build_bot(_settings(config, dry_run))
+    server = None if serve_port is None else server_for(bot.settings, bot.queue.engine, bot.metrics.registry, port=serve_port).start()
+    if server is not None:
+        logging.getLogger(__name__).info("run: serving %s/metrics, /healthz and the status page", server.url)
+    try:
+        run_forever(bot, role=role.value)
+    finally:
+        if server is not None:
+            server.close()

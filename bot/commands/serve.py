@@ -25,17 +25,14 @@ def serve_command(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every request.")] = False,
 ) -> None:
     """Serve the status page (queue, recent comparisons, failures, bans), /metrics and /healthz."""
-    from bot.health import max_poll_age_seconds
     from bot.metrics import database_registry
-    from bot.status_server import StatusServer
-    from db import make_engine, mask_url
+    from bot.status_server import server_for
+    from db import make_engine
 
     setup_logging(verbose)
     settings = _settings(config)
     engine = make_engine(settings.database_url)
-    server = StatusServer(engine, database_registry(engine), database_label=mask_url(settings.database_url),
-                          max_poll_age_seconds=max_poll_age_seconds(settings), recent=settings.serve.recent,
-                          host=host or settings.serve.host, port=settings.serve.port if port is None else port)
+    server = server_for(settings, engine, database_registry(engine), host=host, port=port)
 
     def stop(signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt  # leaves serve_forever in the main thread
