@@ -41,7 +41,7 @@ h2 { font-size: 1.05rem; margin: 0 0 .6rem; text-transform: uppercase; letter-sp
 .card.state { border-top: 4px solid var(--state); }
 .thumbs { display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr)); gap: .8rem; }
 figure { margin: 0; background: #fff; border: 1px solid var(--line); border-radius: 10px; overflow: hidden; }
-figure img { display: block; width: 100%; height: 130px; object-fit: cover; background: #edf0f4; }
+figure img { display: block; width: 100%; height: 130px; object-fit: contain; background: #f1f3f6; }
 figcaption { padding: .4rem .6rem; font-size: .82rem; color: var(--muted); }
 table { width: 100%; border-collapse: collapse; background: #fff; border: 1px solid var(--line); border-radius: 10px;
         overflow: hidden; font-size: .88rem; }
