@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.demo import bot_environment, write_sandbox_config
 from bot.metrics import BotMetrics, database_registry, exposition
 from bot.sandbox import SandboxServer
 from bot.scheduler import run_once
@@ -85,3 +91,30 @@ def test_an_unreadable_database_says_so_instead_of_failing_the_scrape(tmp_path: 
     upgrade(f"sqlite:///{tmp_path / 'empty.db'}")
     scrape = samples(exposition(database_registry(engine)).decode())
     assert value(scrape, "colorbot_database_up") == 1 and value(scrape, "colorbot_jobs", state="pending") == 0
+
+
+def test_colorbot_run_serves_its_own_counters(tmp_path: Path, sandbox: SandboxServer, vivid_checkpoint: Path) -> None:
+    """`colorbot run --serve-port 0` as a real process: its /metrics shows what it did, /healthz its polls."""
+    config = write_sandbox_config(tmp_path, sandbox.url, database_url=f"sqlite:///{tmp_path / 'colorbot.db'}",
+                                  model_path=vivid_checkpoint, subreddits=("OldSchoolCool",),
+                                  top={"poll_interval_seconds": 60.0}, worker={"interval_seconds": 0.2})
+    log = tmp_path / "bot.log"
+    with log.open("w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--config", str(config), "--serve-port", "0"],
+                                   cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, env=bot_environment(tmp_path))
+    try:
+        deadline, url, scrape = time.monotonic() + 120, None, {}
+        while time.monotonic() < deadline and value(scrape, "colorbot_replies_total") < 3:
+            assert process.poll() is None, log.read_text()
+            url = url or next(iter(re.findall(r"serving (http://[\d.]+:\d+)/metrics", log.read_text())), None)
+            if url:
+                scrape = samples(requests.get(f"{url}/metrics", timeout=10).text)
+            time.sleep(0.2)
+        assert value(scrape, "colorbot_replies_total") == 3, log.read_text()  # gray01, sepia1, gal001
+        assert value(scrape, "colorbot_polls_total", outcome="ok") >= 1 and value(scrape, "colorbot_posts_seen_total") >= 3
+        assert value(scrape, "colorbot_reddit_ratelimit_remaining") > 0
+        health = requests.get(f"{url}/healthz", timeout=10)
+        assert health.status_code == 200 and health.json()["max_poll_age_seconds"] == 180
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0, log.read_text()

@@ -21,6 +21,8 @@ import pytest
 import requests
 from PIL import Image
 
+from bot.config import ConfigError, Settings, load_settings
+from bot.health import max_poll_age_seconds
 from bot.metrics import database_registry
 from bot.status_server import StatusServer
 from db import Facts, JobQueue, NewJob, make_engine, upgrade
@@ -218,3 +220,16 @@ def test_serve_command(database_url: str, tmp_path: Path) -> None:
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
+
+
+def test_serve_and_backup_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no stray colorbot.toml
+    env = {"COLORBOT_SERVE_PORT": "9100", "COLORBOT_SERVE_MAX_POLL_AGE_SECONDS": "900", "COLORBOT_BACKUP_KEEP": "3",
+           "COLORBOT_BACKUP_DIR": "/srv/backups", "COLORBOT_BACKUP_INTERVAL_HOURS": "6"}
+    settings = load_settings(None, env)
+    assert (settings.serve.port, settings.backup.keep, settings.backup.dir, settings.backup.interval_hours) == (9100, 3, Path("/srv/backups"), 6.0)
+    assert max_poll_age_seconds(settings) == 900
+    assert max_poll_age_seconds(Settings(poll_interval_seconds=20)) == 60  # default: three poll intervals
+    for name, bad in (("COLORBOT_BACKUP_KEEP", "0"), ("COLORBOT_SERVE_PORT", "70000"), ("COLORBOT_BACKUP_INTERVAL_HOURS", "-1")):
+        with pytest.raises(ConfigError, match=name):
+            load_settings(None, {name: bad})
