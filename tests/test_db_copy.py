@@ -91,3 +91,11 @@ def test_copy_onto_itself_is_refused(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'same.db'}"
     result = copy(url, url)
     assert result.exit_code == 1 and "same database" in result.output
+
+
+def test_unreachable_target_from_the_environment_fails_in_one_line_without_its_password(tmp_path: Path) -> None:
+    source = f"sqlite:///{tmp_path / 'source.db'}"
+    unreachable = "postgresql+psycopg://bot:Sup3rSecret@127.0.0.1:1/colorbot"  # nothing listens on port 1
+    result = CliRunner().invoke(app, ["db", "copy", "--from", source], env={"COLORBOT_DATABASE_URL": unreachable})
+    assert result.exit_code == 1 and "bot:***@127.0.0.1:1" in result.output and "Connection refused" in result.output
+    assert "Sup3rSecret" not in result.output and "Traceback" not in result.output

@@ -2,6 +2,8 @@
 
 Passwords on a command line are visible to every user of the machine (``ps``): give the URLs
 without one and let libpq read ``~/.pgpass``, or pass them in the environment variables below.
+``--to`` defaults to ``COLORBOT_DATABASE_URL``, so the usual move is: point the bot's environment
+at the new database, then ``colorbot db copy --from sqlite:///colorbot.db``.
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ db_app = typer.Typer(name="db", help="Database maintenance: copy the bot's data 
 @db_app.command("copy")
 def copy_command(
     source: Annotated[str, typer.Option("--from", envvar="COLORBOT_COPY_FROM", help="Database to copy from, e.g. sqlite:///data/colorbot.db.")],
-    target: Annotated[str, typer.Option("--to", envvar="COLORBOT_COPY_TO", help="Empty database to copy into, e.g. postgresql+psycopg://colorbot@db/colorbot.")],
+    target: Annotated[str, typer.Option("--to", envvar=["COLORBOT_COPY_TO", "COLORBOT_DATABASE_URL"], help="Empty database to copy into, e.g. postgresql+psycopg://colorbot@db/colorbot; default: the database the bot is configured for in the environment.")],
 ) -> None:
     """Copy every row into an empty database (both are migrated first). Stop the bot before copying."""
+    from sqlalchemy import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
     from db.copy import CopyError, copy_database
     from db.engine import mask_url
 
@@ -28,6 +33,13 @@ def copy_command(
         result = copy_database(source, target)
     except (CopyError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_REFUSED) from None
+    except SQLAlchemyError as exc:  # unreachable server, wrong password, ...: one line, no secrets
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        for url in (source, target):
+            if password := make_url(url).password:
+                reason = reason.replace(str(password), "***")
+        typer.echo(f"error: copy from {mask_url(source)} to {mask_url(target)} failed: {reason}", err=True)
         raise typer.Exit(EXIT_REFUSED) from None
     for table, rows in result.rows.items():
         typer.echo(f"{table}: {rows} rows")
