@@ -25,55 +25,21 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.health import max_poll_age_seconds
 from bot.metrics import database_registry
 from bot.status_server import StatusServer
-from db import Facts, JobQueue, NewJob, make_engine, upgrade
+from db import make_engine, upgrade
 from db.types import utcnow
 from tests.browser import chromium_required, dump_dom, find_chromium, screenshot
-
-XSS = '<script>alert(1)</script><img src=x onerror="alert(2)">'
-COUNTS = {"pending": 2, "running": 1, "done": 3, "skipped": 1, "failed": 2}
-REASON_404 = "download failed (not_found): HTTP 404 from i.redd.it"
-
-
-def _job(post_id: str, subreddit: str = "OldSchoolCool", permalink: str | None = None) -> NewJob:
-    return NewJob(post_id, subreddit, permalink or f"/r/{subreddit}/comments/{post_id}/a_title/",
-                  f"https://i.redd.it/{post_id}.jpg", author="someone")
-
-
-def seed(url: str) -> None:
-    """A job in every state, hostile text in a reason, a ban and a poll, all through the real API."""
-    upgrade(url)
-    engine = make_engine(url)
-    queue, facts = JobQueue(engine, max_attempts=3), Facts(engine)
-    queue.enqueue([_job("done01"), _job("done02", "Colorization"), _job("done03", permalink="javascript:alert(3)"),
-                   _job("skip01"), _job("fail01"), _job("xss001", "Colorization"), _job("retry1"), _job("run001")])
-    jobs = {job.post_id: job for job in queue.claim("seed", limit=10)}
-    for post_id in ("done01", "done02"):
-        hosted = f"https://i.example.net/{post_id}-comparison.jpg"
-        queue.record_hosted_url(jobs[post_id].id, hosted)
-        queue.complete(jobs[post_id], hosted_url=hosted, metrics={"panels": 2})
-    queue.complete(jobs["done03"], hosted_url="javascript:alert(4)")
-    queue.skip(jobs["skip01"], "colour photo, nothing to colorize (chroma 23.1)")
-    queue.fail(jobs["fail01"], REASON_404, permanent=True)
-    queue.fail(jobs["xss001"], XSS, permanent=True)
-    queue.fail(jobs["retry1"], "publishing failed: reddit: HTTP 503")  # back to pending, to retry
-    queue.enqueue([_job("pend01")])
-    next_check = utcnow() + timedelta(days=1)
-    facts.ban_subreddit("BannedHere", "403 Forbidden (banned or private)", next_check)
-    facts.ban_subreddit("evilsub", "<b>bold</b> " + XSS, next_check)
-    facts.record_poll("r/colorization+oldschoolcool/new", "t3_pend01")
-    engine.dispose()
-
+from tests.status_seed import COUNTS, REASON_404, seed
 
 @pytest.fixture(scope="module")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def seeded_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('status') / 'colorbot.db'}"
     seed(url)
     return url
 
 
 @pytest.fixture(scope="module")
-def server(database_url: str) -> Iterator[StatusServer]:
-    engine = make_engine(database_url)
+def server(seeded_url: str) -> Iterator[StatusServer]:
+    engine = make_engine(seeded_url)
     with StatusServer(engine, database_registry(engine), database_label="sqlite:///colorbot.db",
                       max_poll_age_seconds=180) as running:
         yield running
@@ -178,8 +144,8 @@ def test_metrics_show_the_queue(server: StatusServer) -> None:
     assert "colorbot_banned_subreddits 2.0" in response.text
 
 
-def test_healthz_follows_the_last_successful_poll(database_url: str, tmp_path: Path) -> None:
-    engine = make_engine(database_url)
+def test_healthz_follows_the_last_successful_poll(seeded_url: str, tmp_path: Path) -> None:
+    engine = make_engine(seeded_url)
     registry = database_registry(engine)
     with StatusServer(engine, registry, database_label="x", max_poll_age_seconds=180) as fresh:
         ok = requests.get(fresh.url + "/healthz", timeout=10)
@@ -206,14 +172,17 @@ def test_an_unreadable_database_is_unhealthy_without_leaking_its_url(tmp_path: P
     assert page.status_code == 503 and "not-migrated" not in page.text
 
 
-def test_serve_command(database_url: str, tmp_path: Path) -> None:
-    env = {**os.environ, "COLORBOT_DATABASE_URL": database_url, "COLORBOT_POLL_INTERVAL_SECONDS": "60"}
+def test_serve_command(seeded_url: str, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COLORBOT_")}  # CI's COLORBOT_REQUIRE_* too
+    env |= {"COLORBOT_DATABASE_URL": seeded_url, "COLORBOT_POLL_INTERVAL_SECONDS": "60"}
     process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", "0"], cwd=tmp_path, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        line = process.stdout.readline() if process.stdout else ""
-        match = re.search(r"serving (http://[\d.]+:\d+)/", line)
-        assert match, line
+        assert process.stdout is not None
+        seen = [process.stdout.readline()]
+        while not (match := re.search(r"serving (http://[\d.]+:\d+)/", seen[-1])) and seen[-1]:
+            seen.append(process.stdout.readline())
+        assert match, "".join(seen)
         health = requests.get(match.group(1) + "/healthz", timeout=10)
         assert health.status_code == 200 and health.json()["max_poll_age_seconds"] == 180  # 3 poll intervals
         assert "colorbot_jobs" in requests.get(match.group(1) + "/metrics", timeout=10).text

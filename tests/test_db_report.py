@@ -1,0 +1,44 @@
+"""db.report, the queries behind `colorbot status`, the status page and /metrics, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.metrics import database_registry
+from bot.status_server import StatusServer
+from db import make_engine
+from db.report import read_gauges, read_report
+from db.types import utcnow
+from tests.status_seed import COUNTS, REASON_404, seed
+
+
+def test_the_report_of_a_seeded_queue(database_url: str) -> None:
+    seed(database_url)
+    engine = make_engine(database_url)
+    report = read_report(engine, recent=5)
+    gauges = report.gauges
+    assert gauges.counts == COUNTS and gauges == read_gauges(engine)
+    now = utcnow()
+    assert gauges.last_poll_at is not None and timedelta(0) <= now - gauges.last_poll_at < timedelta(minutes=1)
+    assert gauges.oldest_pending_created_at is not None and 0 <= gauges.oldest_pending_age_seconds(now) < 60
+    assert (gauges.replies_recorded, gauges.banned_subreddits) == (0, 2)
+    assert len(report.recent_jobs) == 5  # the limit
+    assert {j.post_id for j in report.comparisons} == {"done01", "done02", "done03"}
+    assert {j.post_id: j.state for j in report.failures} == {"fail01": "failed", "xss001": "failed", "retry1": "pending"}
+    assert REASON_404 in {j.last_error for j in report.failures}
+    assert [b.name for b in report.banned] == ["bannedhere", "evilsub"] and len(report.polls) == 1
+    stamps = [j.updated_at for j in report.recent_jobs]
+    assert stamps == sorted(stamps, reverse=True)  # newest first
+    with StatusServer(engine, database_registry(engine), database_label="db", max_poll_age_seconds=60) as server:
+        code, html = server.page()
+        assert code == 200 and "r/bannedhere" in html and server.health().ok
+    engine.dispose()
+
+
+def test_an_empty_queue(database_url: str) -> None:
+    from db import upgrade
+
+    upgrade(database_url)
+    gauges = read_gauges(make_engine(database_url))
+    assert set(gauges.counts.values()) == {0} and gauges.last_poll_at is None
+    assert gauges.oldest_pending_created_at is None and gauges.oldest_pending_age_seconds(utcnow()) == 0
