@@ -2,15 +2,17 @@
 
 Passwords on a command line are visible to every user of the machine (``ps``): give the URLs
 without one and let libpq read ``~/.pgpass``, or pass them in the environment variables below.
-``--to`` defaults to ``COLORBOT_DATABASE_URL``, so the usual move is: point the bot's environment
-at the new database, then ``colorbot db copy --from sqlite:///colorbot.db``.
+``--to`` defaults to the bot's configured ``database_url``, so the usual move is: point the bot
+at the new database (``COLORBOT_DATABASE_URL``), then ``colorbot db copy --from sqlite:///colorbot.db``.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
+
+from bot.commands.run import ConfigOption, _settings
 
 EXIT_REFUSED = 1
 
@@ -20,9 +22,11 @@ db_app = typer.Typer(name="db", help="Database maintenance: copy the bot's data 
 @db_app.command("copy")
 def copy_command(
     source: Annotated[str, typer.Option("--from", envvar="COLORBOT_COPY_FROM", help="Database to copy from, e.g. sqlite:///data/colorbot.db.")],
-    target: Annotated[str, typer.Option("--to", envvar=["COLORBOT_COPY_TO", "COLORBOT_DATABASE_URL"], help="Empty database to copy into, e.g. postgresql+psycopg://colorbot@db/colorbot; default: the database the bot is configured for in the environment.")],
+    target: Annotated[Optional[str], typer.Option("--to", envvar="COLORBOT_COPY_TO", help="Empty database to copy into, e.g. postgresql+psycopg://colorbot@db/colorbot; default: the bot's database_url (settings file, then COLORBOT_DATABASE_URL).")] = None,
+    config: ConfigOption = None,
 ) -> None:
     """Copy every row into an empty database (both are migrated first). Stop the bot before copying."""
+    target = target or _settings(config).database_url
     from sqlalchemy import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
