@@ -255,12 +255,16 @@ def _known_env_names() -> set[str]:
     return names
 
 
+#: Variables with the prefix that are not settings: the test suite's own switches (see .ci/run).
+NOT_SETTINGS_PREFIXES = ("COLORBOT_TEST_", "COLORBOT_REQUIRE_")
+
+
 def _warn_unknown_env(environ: Mapping[str, str]) -> None:
     """A typo in a variable name would otherwise be silently ignored."""
     known = _known_env_names()
-    detection = env_name("detection") + "_"
+    exempt = (env_name("detection") + "_", *NOT_SETTINGS_PREFIXES)
     for name in sorted(environ):
-        if name.startswith(ENV_PREFIX) and name not in known and not name.startswith(detection):
+        if name.startswith(ENV_PREFIX) and name not in known and not name.startswith(exempt):
             log.warning("ignoring unknown environment variable %s", name)
 
 

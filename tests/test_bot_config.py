@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 from pathlib import Path
@@ -225,3 +226,11 @@ def test_config_command_bad_value_exits_2_without_the_secret() -> None:
                                                 "COLORBOT_HOST_IMGUR_CLIENT_ID": "IMGUR-CLIENT-ID-7777"})
     assert result.exit_code == 2
     assert "COLORBOT_WORKER_BATCH_SIZE" in result.output and "IMGUR-CLIENT-ID-7777" not in result.output
+
+
+def test_a_misspelt_variable_is_warned_about_but_the_test_switches_are_not(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="bot.config")
+    load_settings(environ={"COLORBOT_POLL_INTERVALL_SECONDS": "5", "COLORBOT_REQUIRE_POSTGRES": "1",
+                           "COLORBOT_TEST_POSTGRES_URL": "postgresql+psycopg://u:p@127.0.0.1/t"})
+    warned = [r.getMessage() for r in caplog.records if "unknown environment variable" in r.getMessage()]
+    assert warned == ["ignoring unknown environment variable COLORBOT_POLL_INTERVALL_SECONDS"]
