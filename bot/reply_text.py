@@ -28,8 +28,7 @@ FEEDBACK_SUBJECT = "feedback"
 
 DELETE_LINE = "^({author}: you can [delete this reply]({delete_url}).)"
 DEFAULT_TEMPLATE = f"""\
-Here is an automatically colorized version of this photo: [side-by-side comparison]({{comparison_url}}) \
-([colorized only]({{colorized_url}})).
+Here is an automatically colorized version of this photo: [side-by-side comparison]({{comparison_url}}).
 
 *The colors are a neural network's guesses, not a record of the real colors.*
 

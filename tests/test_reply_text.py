@@ -21,8 +21,7 @@ def query(url: str) -> dict[str, str]:
 
 def test_default_reply_renders_exactly() -> None:
     expected = (
-        "Here is an automatically colorized version of this photo: [side-by-side comparison](https://i.redd.it/cmp123.jpg) "
-        "([colorized only](https://i.redd.it/col123.jpg)).\n\n"
+        "Here is an automatically colorized version of this photo: [side-by-side comparison](https://i.redd.it/cmp123.jpg).\n\n"
         "*The colors are a neural network's guesses, not a record of the real colors.*\n\n"
         "^(grandkid\\_1987: you can [delete this reply](https://www.reddit.com/message/compose/?to=colorbot&subject=delete"
         "&message=delete%20t3_1h2abcd).)\n\n"
@@ -80,7 +79,9 @@ def test_the_settings_template_renders_and_gets_the_delete_line() -> None:
 def test_missing_values_fall_back_sensibly() -> None:
     plain = ReplyContext(bot_name="colorbot", comparison_url="file:///tmp/outbox/abc.jpg", post_id="1h2abcd")
     text = render_reply(plain)
-    assert "[colorized only](file:///tmp/outbox/abc.jpg)" in text and text.count("^(OP: you can") == 1
+    assert "colorized only" not in text  # the bot hosts one image: no second link to the same file
+    assert render_reply(plain, "{colorized_url}").startswith("file:///tmp/outbox/abc.jpg")  # a custom template falls back
+    assert text.count("^(OP: you can") == 1
     assert "https%3A%2F%2Fwww.reddit.com%2Fcomments%2F1h2abcd%2F" in text
 
 
