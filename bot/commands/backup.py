@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from bot.commands.run import ConfigOption, _settings
+from bot.commands.common import ConfigOption, settings_or_exit
 
 
 def backup_command(
@@ -22,7 +22,7 @@ def backup_command(
     """Back up the SQLite database now (consistent while the bot runs); old backups beyond --keep are deleted."""
     from db.backup import BackupError, backup_database
 
-    settings = _settings(config)
+    settings = settings_or_exit(config)
     try:
         result = backup_database(settings.database_url, folder or settings.backup.dir, keep or settings.backup.keep)
     except BackupError as exc:

@@ -8,12 +8,12 @@ for information only and are not settings); ``--json`` is for scripts.
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
-EXIT_BAD_CONFIG = 2
+from bot.commands.common import ConfigOption, settings_or_exit
+
 #: What an unset (None) value means, shown next to it.
 UNSET_MEANS = {
     "model_path": "the checkpoint shipped with colorbot",
@@ -23,17 +23,13 @@ UNSET_MEANS = {
 
 
 def config_command(
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", envvar="COLORBOT_CONFIG", help="Settings file; default: ./colorbot.toml if it exists.")] = None,
+    config: ConfigOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of TOML.")] = False,
 ) -> None:
     """Show the effective settings and PRAW site, with secrets masked."""
-    from bot.config import ConfigError, load_settings, praw_site_config
+    from bot.config import ConfigError, praw_site_config
 
-    try:
-        settings = load_settings(config)
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_BAD_CONFIG) from None
+    settings = settings_or_exit(config)
     data = settings.masked()
     try:
         praw: dict[str, Any] = praw_site_config(settings.reddit.praw_site)

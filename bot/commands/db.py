@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from bot.commands.run import ConfigOption, _settings
+from bot.commands.common import ConfigOption, settings_or_exit
 
 EXIT_REFUSED = 1
 
@@ -26,7 +26,7 @@ def copy_command(
     config: ConfigOption = None,
 ) -> None:
     """Copy every row into an empty database (both are migrated first). Stop the bot before copying."""
-    target = target or _settings(config).database_url
+    target = target or settings_or_exit(config).database_url
     from sqlalchemy import make_url
     from sqlalchemy.exc import SQLAlchemyError
 

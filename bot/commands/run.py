@@ -7,35 +7,13 @@ summary and exits 0 — or 1 when a job failed for good or the poll failed.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from enum import Enum
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-EXIT_BAD_CONFIG = 2
-ConfigOption = Annotated[Optional[Path], typer.Option("--config", "-c", envvar="COLORBOT_CONFIG", help="Settings file; default: ./colorbot.toml if it exists.")]
-
-
-def setup_logging(verbose: bool = False) -> None:
-    """One line per decision, with time and module; PRAW's own chatter stays at warnings."""
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("prawcore", "urllib3", "apscheduler.executors", "PIL"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-def _settings(config: Optional[Path], dry_run: bool = False):  # noqa: ANN202 - Settings, imported lazily
-    from bot.config import ConfigError, load_settings
-
-    try:
-        settings = load_settings(config)
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_BAD_CONFIG) from None
-    return dataclasses.replace(settings, dry_run=True) if dry_run else settings
+from bot.commands.common import EXIT_BAD_CONFIG, ConfigOption, settings_or_exit, setup_logging
 
 
 def run_once_command(
@@ -48,7 +26,7 @@ def run_once_command(
     from bot.scheduler import build_bot, run_once
 
     setup_logging(verbose)
-    settings = _settings(config, dry_run)
+    settings = settings_or_exit(config, dry_run)
     try:
         result = run_once(build_bot(settings), post or ())
     except ValueError as exc:  # a bad --post
@@ -79,7 +57,7 @@ def run_command(
     from bot.status_server import server_for
 
     setup_logging(verbose)
-    bot = build_bot(_settings(config, dry_run))
+    bot = build_bot(settings_or_exit(config, dry_run))
     server = None if serve_port is None else server_for(bot.settings, bot.queue.engine, bot.metrics.registry, port=serve_port).start()
     if server is not None:
         logging.getLogger(__name__).info("run: serving %s/metrics, /healthz and the status page", server.url)

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from bot.commands.run import ConfigOption, _settings, setup_logging
+from bot.commands.common import ConfigOption, settings_or_exit, setup_logging
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ def serve_command(
     from db import make_engine
 
     setup_logging(verbose)
-    settings = _settings(config)
+    settings = settings_or_exit(config)
     engine = make_engine(settings.database_url)
     server = server_for(settings, engine, database_registry(engine), host=host, port=port)
 

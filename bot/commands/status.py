@@ -6,12 +6,12 @@ Reads the database only (never Reddit), so it is safe to run beside a live bot.
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
-EXIT_BAD_CONFIG = 2
+from bot.commands.common import ConfigOption, settings_or_exit
+
 RECENT_JOBS = 10
 
 
@@ -48,18 +48,12 @@ def gather_status(database_url: str, recent: int = RECENT_JOBS) -> dict[str, Any
 
 
 def status_command(
-    config: Annotated[Optional[Path], typer.Option("--config", "-c", envvar="COLORBOT_CONFIG", help="Settings file; default: ./colorbot.toml if it exists.")] = None,
+    config: ConfigOption = None,
     recent: Annotated[int, typer.Option(help="How many recent jobs to list.")] = RECENT_JOBS,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show queue counts by state, the most recent jobs, banned subreddits and the last poll."""
-    from bot.config import ConfigError, load_settings
-
-    try:
-        settings = load_settings(config)
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_BAD_CONFIG) from None
+    settings = settings_or_exit(config)
     data = gather_status(settings.database_url, recent)
     if as_json:
         typer.echo(json.dumps(data, indent=2))
