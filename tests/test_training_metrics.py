@@ -120,3 +120,17 @@ def test_eval_saturation_sweep_runs_from_gray_to_vivid(tmp_path):
     assert zero["cf"] < half["cf"] < full["cf"]
     assert full["cf_ratio"] == pytest.approx(full["cf"] / s["model"]["cf_true"])
     assert "| 0.5 |" in (tmp_path / "eval" / "eval.md").read_text()
+
+
+def test_eval_scores_the_model_at_its_shipped_saturation(tmp_path):
+    from colorizer.checkpoint import save_checkpoint
+    from tests.conftest import vivid_colorizer
+    from training.evaluate import evaluate
+    from training.synthetic import make_dataset
+
+    data = make_dataset(tmp_path / "val", n_color=3, size=(40, 32))
+    ckpt = save_checkpoint(tmp_path / "m.pt", vivid_colorizer(), {"render_size": 64, "saturation": 0.5})
+    report = evaluate(ckpt, data, tmp_path / "eval", fid=False, saturations=[0.5, 1.0])
+    half, full = report["saturation_sweep"]
+    assert report["saturation"] == 0.5
+    assert report["summary"]["model"]["cf"] == pytest.approx(half["cf"]) and half["cf"] < full["cf"]

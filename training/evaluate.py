@@ -84,8 +84,8 @@ def evaluate(checkpoint: str | Path, data: str | Path, out_dir: str | Path, *, r
     dev = torch.device("cuda" if device == "auto" and torch.cuda.is_available() else ("cpu" if device == "auto" else device))
     model, meta = load_checkpoint(checkpoint)
     render = render_size or int(meta.get("render_size", 256))
-    # The model is scored through the same inference path `colorbot colorize` ships.
-    colorizer = Colorizer(model, render_size=render, device=str(dev), meta=meta)
+    # The model is scored through the same inference path `colorbot colorize` ships, at its shipped strength.
+    colorizer = Colorizer(model, render_size=render, device=str(dev), saturation=float(meta.get("saturation", 1.0)), meta=meta)
     if mean_chroma is None:
         if train_data:
             mean_chroma = mean_chroma_of(list_images(train_data))
