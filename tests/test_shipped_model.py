@@ -2,7 +2,7 @@
 
 Scores colorizer/weights/default.pt, through the same path as `colorbot colorize`, on the held-out
 scikit-image photos of the eval set. The model card's numbers: it beats gray on every one of them
-and by 2.4 dB on average; the guard allows a 0.9 dB slip on the average before it fails.
+and by 2.3 dB on average; the guard allows a 0.9 dB slip on the average before it fails.
 """
 
 from __future__ import annotations
@@ -30,4 +30,4 @@ def test_shipped_model_beats_gray_on_held_out_photos(tmp_path: Path) -> None:
     gains = {Path(r["path"]).name: r["model"]["psnr"] - r["gray"]["psnr"] for r in report["per_image"]}
     assert min(gains.values()) > 0, gains
     assert sum(gains.values()) / len(gains) >= MIN_MEAN_GAIN_DB, gains
-    assert report["summary"]["model"]["cf_ratio"] >= 0.4  # not a sepia collapse (measured 0.63 on these 8)
+    assert report["summary"]["model"]["cf_ratio"] >= 0.4  # not a sepia collapse (measured 0.66 on these 8)

@@ -50,9 +50,12 @@ def test_frontier_has_a_curve_per_model_and_a_point_per_baseline(tmp_path: Path)
     summary = {"model": {"cf_ratio": 0.6, "psnr": 20.7}, "gray": {"cf_ratio": 0.0, "psnr": 20.5},
                "mean_chroma": {"cf_ratio": 0.28, "psnr": 19.7}}
     sweep = [{"saturation": 0.5, "cf_ratio": 0.3, "psnr": 21.3}, {"saturation": 1.0, "cf_ratio": 0.6, "psnr": 20.7}]
-    reports = {"gan": {"summary": summary, "saturation_sweep": sweep}, "plain": {"summary": summary}}
+    shipped_between = {**summary, "model": {"cf_ratio": 0.45, "psnr": 21.0}}
+    reports = {"gan": {"summary": summary, "saturation_sweep": sweep}, "plain": {"summary": summary},
+               "shipped": {"summary": shipped_between, "saturation_sweep": sweep}}
     series = {label: points for label, _, points in frontier_series(reports)}
     assert series["gan (saturation sweep)"] == [(0.3, 21.3), (0.6, 20.7)]
+    assert series["shipped (saturation sweep)"] == [(0.3, 21.3), (0.45, 21.0), (0.6, 20.7)]  # its own point joins the curve
     assert series["plain (saturation sweep)"] == [(0.6, 20.7)]  # no sweep: the model's own point
     assert series["gray"] == [(0.0, 20.5)] and series["mean_chroma"] == [(0.28, 19.7)]
     with Image.open(plot_frontier(reports, tmp_path / "f.png")) as image:

@@ -22,8 +22,9 @@ def frontier_series(reports: dict[str, dict[str, Any]]) -> list[tuple[str, tuple
     """(label, colour, [(cf_ratio, psnr), ...]) per model sweep, then one point per baseline."""
     series = []
     for index, (name, report) in enumerate(reports.items()):
-        sweep = report.get("saturation_sweep") or []
-        points = [(p["cf_ratio"], p["psnr"]) for p in sweep] or [(report["summary"]["model"]["cf_ratio"], report["summary"]["model"]["psnr"])]
+        own = report["summary"]["model"]
+        # The model's own (shipped) saturation is a point on its curve even when the sweep skipped it.
+        points = sorted({(p["cf_ratio"], p["psnr"]) for p in report.get("saturation_sweep") or []} | {(own["cf_ratio"], own["psnr"])})
         series.append((f"{name} (saturation sweep)", PALETTE[index % len(PALETTE)], points))
     first = next(iter(reports.values()))
     for baseline, colour in BASELINE_COLOURS.items():
