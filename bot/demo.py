@@ -11,7 +11,6 @@ use to point a real ``colorbot run`` process at a sandbox.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -23,23 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.sandbox.praw_site import SITE, write_praw_ini
+from bot.toml_literal import toml_literal
 
 log = logging.getLogger(__name__)
 
 DEMO_SUBREDDITS = ("Colorization", "OldSchoolCool", "ColorizationRequests", "BannedHere")
 CONFIG_NAME, PRAW_INI_NAME, DB_NAME, LOG_NAME = "colorbot.toml", "praw.ini", "colorbot.db", "bot.log"
 _POST_LINE = re.compile(r"^(?:ingest (?P<decision>\S+) |poll (?P<poll>skip|retry-later) )t3_(?P<post>\w+)(?: r/\S+)?: (?P<reason>.*)$")
-
-
-def _toml(value: Any) -> str:
-    """A TOML literal for a string, number, boolean or list of strings (JSON's string escapes are TOML's)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    return json.dumps(str(value))
 
 
 def write_sandbox_config(folder: Path, sandbox_url: str, *, database_url: str, model_path: Path | None = None,
@@ -53,14 +42,14 @@ def write_sandbox_config(folder: Path, sandbox_url: str, *, database_url: str, m
     folder.mkdir(parents=True, exist_ok=True)
     write_praw_ini(folder / PRAW_INI_NAME, sandbox_url)
     lines = ["# colorbot settings for a local sandbox Reddit (written by colorbot demo; see `colorbot config`)",
-             f"subreddits = {_toml(subreddits)}", f"database_url = {_toml(database_url)}", 'device = "cpu"']
-    lines.append(f"model_path = {_toml(model_path)}" if model_path else "# model_path: the shipped colorizer/weights/default.pt")
-    lines += [f"{key} = {_toml(value)}" for key, value in (top or {}).items()]
-    lines += ["", "[reddit]", f"praw_site = {_toml(SITE)}  # credentials live in praw.ini, never here",
-              "", "[download]", f"sandbox_image_base_url = {_toml(sandbox_url)}",
+             f"subreddits = {toml_literal(subreddits)}", f"database_url = {toml_literal(database_url)}", 'device = "cpu"']
+    lines.append(f"model_path = {toml_literal(model_path)}" if model_path else "# model_path: the shipped colorizer/weights/default.pt")
+    lines += [f"{key} = {toml_literal(value)}" for key, value in (top or {}).items()]
+    lines += ["", "[reddit]", f"praw_site = {toml_literal(SITE)}  # credentials live in praw.ini, never here",
+              "", "[download]", f"sandbox_image_base_url = {toml_literal(sandbox_url)}",
               "", "[host]", 'kind = "reddit"  # comparisons are image posts on the bot\'s profile']
     if worker:
-        lines += ["", "[worker]", *(f"{key} = {_toml(value)}" for key, value in worker.items())]
+        lines += ["", "[worker]", *(f"{key} = {toml_literal(value)}" for key, value in worker.items())]
     path = folder / CONFIG_NAME
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

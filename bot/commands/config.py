@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from bot.commands.common import ConfigOption, settings_or_exit
+from bot.toml_literal import toml_literal
 
 #: What an unset (None) value means, shown next to it.
 UNSET_MEANS = {
@@ -57,20 +58,7 @@ def _table(data: dict[str, Any], path: tuple[str, ...], lines: list[str]) -> Non
         lines += ["", f"[{'.'.join(path)}]"]
     for key, value in data.items():
         if not isinstance(value, dict):
-            lines.append(f"# {key} = (unset: {UNSET_MEANS.get(key, 'none')})" if value is None else f"{key} = {_value(value)}")
+            lines.append(f"# {key} = (unset: {UNSET_MEANS.get(key, 'none')})" if value is None else f"{key} = {toml_literal(value)}")
     for key, value in data.items():
         if isinstance(value, dict):
             _table(value, (*path, key), lines)
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_value(v) for v in value) + "]"
-    text = str(value)
-    if "\n" in text and "'''" not in text and all(c >= " " or c in "\n\t" for c in text):
-        return "'''\n" + text + "'''"  # literal string: Markdown backslashes stay as written
-    return json.dumps(text, ensure_ascii=False)  # JSON escapes are valid TOML basic-string escapes
