@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from bot.sandbox import SandboxServer
 from bot.scheduler import ROLES, Bot, make_scheduler, run_forever
 from colorizer.inference import Colorizer
 from tests.bot_helpers import bot_settings, comments_by_post, make_bot
+from tests.bot_processes import wait_for
 
 
 @contextmanager
@@ -35,13 +36,6 @@ def running(bot: Bot, role: str) -> Iterator[threading.Thread]:
         bot.stop.set()
         thread.join(timeout=30)
         assert not thread.is_alive()
-
-
-def wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
 
 
 def test_each_role_schedules_only_its_jobs(tmp_path: Path, sandbox: SandboxServer, vivid_checkpoint: Path) -> None:
@@ -63,11 +57,12 @@ def test_poller_queues_and_a_separate_worker_answers(tmp_path: Path, sandbox: Sa
     poller, worker = make_bot(settings, sandbox), make_bot(settings, sandbox, colorizer)
 
     with running(poller, "poller"):
-        wait_for(lambda: poller.queue.counts_by_state()["pending"] >= 3 and "t4_msg001" in sandbox.state()["read"])
+        wait_for(lambda: poller.queue.counts_by_state()["pending"] >= 3 and "t4_msg001" in sandbox.state()["read"],
+                 30, "the poller to queue 3 posts and read the inbox")
         time.sleep(0.5)  # a few work intervals: nothing may answer while only the poller runs
         assert comments_by_post(sandbox) == {}
         assert poller.queue.counts_by_state()["done"] == 0 and poller.worker._colorizer is None  # model never loaded
         with running(worker, "worker"):
-            wait_for(lambda: len(comments_by_post(sandbox)) >= 3)
+            wait_for(lambda: len(comments_by_post(sandbox)) >= 3, 30, "replies on 3 posts")
     assert set(comments_by_post(sandbox)) == {"gray01", "sepia1", "gal001"}
     assert worker.queue.counts_by_state()["running"] == 0
