@@ -1,0 +1,80 @@
+"""Decoded frames in, colorized frames out: the one path that ``colorize`` encodes and ``eval`` scores.
+
+Each frame's Y plane is copied as it left the decoder; the net sees a small upright 8-bit copy of
+it; its chroma, optionally carried along the optical flow (``temporal``), is written at the
+video's own chroma resolution, matrix, range and bit depth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import av
+import cv2
+import numpy as np
+from PIL import Image
+
+from colorizer.color import unit_to_uv
+from colorizer.fullres import render_shape
+from colorizer.inference import Colorizer
+from colorizer.video.chroma import VideoColour, chroma_planes
+from colorizer.video.formats import PlanarLayout
+from colorizer.video.planes import build_frame, chroma_shape, luma_uint8, luma_unit, read_luma
+from colorizer.video.probe import SourceVideo
+from colorizer.video.temporal import TemporalFilter
+
+# FFmpeg's AVColorRange values.
+RANGE_LIMITED, RANGE_FULL = 1, 2
+
+
+class FrameColorizer:
+    """Colorizes the frames of one video in order (the temporal filter carries state between calls)."""
+
+    def __init__(self, colorizer: Colorizer, source: SourceVideo, out_layout: PlanarLayout, temporal: TemporalFilter | None) -> None:
+        self.colorizer = colorizer
+        self.source = source
+        self.layout = source.layout
+        self.out_layout = out_layout
+        self.temporal = temporal
+        self.colour = VideoColour.of(source.colorspace, source.full_range, out_layout.bits, source.height)
+        self.turns = (source.rotation // 90) % 4  # quarter turns counter-clockwise to stand the picture upright
+        self.chroma_shape = chroma_shape(out_layout, source.height, source.width)
+
+    def _small_gray(self, y: np.ndarray) -> np.ndarray:
+        """The upright 8-bit gray the network and the optical flow see."""
+        gray = luma_uint8(y, self.layout, self.source.full_range)
+        upright = np.rot90(gray, self.turns) if self.turns else gray
+        height, width = render_shape(upright.shape[0], upright.shape[1], self.colorizer.render_size)
+        if (height, width) == upright.shape:
+            return np.ascontiguousarray(upright)
+        return cv2.resize(np.ascontiguousarray(upright), (width, height), interpolation=cv2.INTER_AREA)
+
+    def luma_planes(self, frames: Sequence[av.VideoFrame]) -> list[np.ndarray]:
+        """Each frame's Y plane, converted first only where the file stores no planar Y."""
+        return [read_luma(f.reformat(format=self.layout.name) if self.source.needs_conversion else f, self.layout) for f in frames]
+
+    def predict_chroma(self, lumas: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Analog U, V ((2, h, w) float32, stored orientation, at the net's size) for each frame, in order."""
+        grays = [self._small_gray(y) for y in lumas]
+        units = self.colorizer.predict([self.colorizer.prepare(Image.fromarray(g)) for g in grays])
+        chroma: list[np.ndarray] = []
+        for gray, unit in zip(grays, units):
+            uv = unit_to_uv(unit[None].float())[0].numpy() * self.colorizer.saturation
+            if self.temporal is not None:
+                uv = self.temporal(gray, uv)
+            chroma.append(np.rot90(uv, -self.turns, axes=(1, 2)) if self.turns else uv)
+        return chroma
+
+    def colorize(self, frames: Sequence[av.VideoFrame]) -> list[av.VideoFrame]:
+        """The colorized frames, with the sources' timestamps."""
+        lumas = self.luma_planes(frames)
+        outputs = []
+        for frame, y, uv in zip(frames, lumas, self.predict_chroma(lumas)):
+            cb, cr = chroma_planes(uv, luma_unit(y, self.layout, self.source.full_range), self.colour, self.chroma_shape)
+            out = build_frame(y, cb, cr, self.out_layout)
+            out.pts = frame.pts
+            out.time_base = frame.time_base
+            out.color_range = RANGE_FULL if self.source.full_range else RANGE_LIMITED
+            out.colorspace = self.source.colorspace
+            outputs.append(out)
+        return outputs

@@ -1,0 +1,182 @@
+"""Colorize one video file end to end: stream, colorize in batches, encode in segments, resume, assemble.
+
+Memory stays flat in the film's length: at most one batch of decoded frames is held, segments go
+to disk as they finish, and the final file is a packet copy. An interrupted run (Ctrl-C, a crash)
+continues at the last finished segment when started again with the same settings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import av
+
+from colorizer.inference import Colorizer
+from colorizer.video.assemble import assemble
+from colorizer.video.encode import SegmentWriter
+from colorizer.video.formats import OutputPlan, plan_output
+from colorizer.video.frames import FrameColorizer
+from colorizer.video.probe import MAX_BAD_PACKETS, SourceVideo, VideoError, open_input, probe_video
+from colorizer.video.progress import Progress, source_identity
+from colorizer.video.temporal import TemporalFilter, TemporalSettings
+
+DEFAULT_SEGMENT_SECONDS = 10.0
+
+ProgressCallback = Callable[[int, "int | None"], None]
+
+
+@dataclass
+class VideoResult:
+    """What happened to one video."""
+
+    source: Path
+    output: Path | None = None
+    frames: int = 0
+    resumed_frames: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _model_digest(colorizer: Colorizer) -> str:
+    """A short fingerprint of the weights, so a resumed run never mixes two models in one film."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(colorizer.model.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().float().cpu().numpy().tobytes()[:4096])
+    return digest.hexdigest()[:16]
+
+
+class VideoColorizer:
+    """Runs a :class:`Colorizer` over video files, one after the other."""
+
+    def __init__(self, colorizer: Colorizer, *, temporal: TemporalSettings | None = TemporalSettings(), batch_size: int = 8,
+                 segment_seconds: float = DEFAULT_SEGMENT_SECONDS, quality: int | None = None, restart: bool = False) -> None:
+        self.colorizer = colorizer
+        self.temporal = temporal
+        self.batch_size = max(1, batch_size)
+        self.segment_seconds = segment_seconds
+        self.quality = quality
+        self.restart = restart
+        self._digest = _model_digest(colorizer)
+
+    def plan(self, source: SourceVideo) -> OutputPlan:
+        return plan_output(source.path.suffix, source.codec, source.layout, source.width, source.height, self.quality)
+
+    def _key(self, source: SourceVideo, plan: OutputPlan) -> dict[str, object]:
+        return {"source": source_identity(source.path), "model": self._digest, "saturation": self.colorizer.saturation,
+                "render_size": self.colorizer.render_size, "temporal": asdict(self.temporal) if self.temporal else None,
+                "encoder": plan.encoder.codec, "quality": plan.quality, "layout": plan.layout.name}
+
+    def run(self, path: Path, output_stem: Path, on_progress: ProgressCallback | None = None, *,
+            sources: frozenset[Path] = frozenset()) -> VideoResult:
+        """Colorize ``path`` into ``output_stem`` + the planned extension; errors become ``result.error``."""
+        started = time.perf_counter()
+        result = VideoResult(path)
+        try:
+            source = probe_video(path)
+            plan = self.plan(source)
+            result.notes = source.notes + plan.notes
+            target = _safe_target(output_stem, plan.extension, sources | {path.resolve()})
+            progress = Progress(target, self._key(source, plan), restart=self.restart)
+            result.resumed_frames = progress.manifest.frames
+            result.frames = self._colorize(source, plan, progress, on_progress or (lambda done, total: None))
+            result.notes += assemble(source, progress.segment_files(), plan, target)
+            progress.remove()
+            result.output = target
+        except VideoError as exc:
+            result.error = str(exc)
+        except av.FFmpegError as exc:
+            result.error = f"{path}: FFmpeg: {' '.join(str(exc).split())[:300]}"
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def _colorize(self, source: SourceVideo, plan: OutputPlan, progress: Progress, on_progress: ProgressCallback) -> int:
+        temporal = TemporalFilter(self.temporal) if self.temporal else None
+        if temporal is not None:
+            temporal.restore(progress.temporal_state())
+        frames = FrameColorizer(self.colorizer, source, plan.layout, temporal)
+        segment_frames = max(1, round(self.segment_seconds * float(source.rate or 25)))
+        done = progress.manifest.frames
+        on_progress(done, source.frames_estimate)
+        resume_after = progress.manifest.segments[-1].last_pts if progress.manifest.segments else None
+        writer: SegmentWriter | None = None
+        last_pts = 0
+        try:
+            for batch in _batches(_frames_after(source, resume_after), self.batch_size):
+                for frame in frames.colorize(batch):
+                    if writer is None:
+                        writer = SegmentWriter(progress.next_segment_path(), plan, source)
+                    last_pts = frame.pts
+                    writer.write(frame)
+                    done += 1
+                    if writer.frames >= segment_frames:
+                        writer.close()
+                        progress.finish_segment(writer.path, writer.frames, writer.first_pts or 0, last_pts, temporal.state() if temporal else {})
+                        writer = None
+                on_progress(done, source.frames_estimate)
+            if writer is not None:
+                writer.close()
+                progress.finish_segment(writer.path, writer.frames, writer.first_pts or 0, last_pts, temporal.state() if temporal else {})
+                writer = None
+        finally:
+            if writer is not None:
+                writer.abort()
+        if not progress.manifest.segments:
+            raise VideoError(source.path, "no frame could be decoded")
+        return done
+
+
+def _safe_target(stem: Path, extension: str, sources: frozenset[Path]) -> Path:
+    """``stem + extension``, renamed with ``_colorized`` if that would overwrite an input."""
+    target = stem.with_name(stem.name + extension)
+    while target.resolve() in sources:
+        stem = stem.with_name(stem.name + "_colorized")
+        target = stem.with_name(stem.name + extension)
+    return target
+
+
+def _batches(frames: Iterator[av.VideoFrame], size: int) -> Iterator[list[av.VideoFrame]]:
+    batch: list[av.VideoFrame] = []
+    for frame in frames:
+        batch.append(frame)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _frames_after(source: SourceVideo, after_pts: int | None) -> Iterator[av.VideoFrame]:
+    """The source's frames in display order with timestamps filled in, from just after ``after_pts``.
+
+    A resumed run seeks to the keyframe before that point and decodes forward; damaged packets
+    are skipped (the decoder conceals what it can), a run of them ends the file as truncated.
+    """
+    with open_input(source.path) as container:
+        stream = container.streams[source.stream_index]
+        stream.thread_type = "AUTO"
+        if after_pts is not None:
+            container.seek(after_pts, stream=stream, backward=True, any_frame=False)
+        bad, next_pts = 0, 0
+        step = max(1, round(1 / ((source.rate or 25) * source.time_base)))
+        for packet in container.demux(stream):
+            try:
+                decoded = packet.decode()
+                bad = 0
+            except av.FFmpegError:
+                bad += 1
+                if bad > MAX_BAD_PACKETS:
+                    return
+                continue
+            for frame in decoded:
+                if frame.pts is None:  # streams without timestamps: count frames
+                    frame.pts = next_pts
+                next_pts = frame.pts + step
+                if after_pts is not None and frame.pts <= after_pts:
+                    continue
+                yield frame
