@@ -9,6 +9,10 @@ from pathlib import Path
 IMAGE_EXTENSIONS = frozenset(
     ".jpg .jpeg .jpe .jfif .png .apng .gif .bmp .dib .tif .tiff .webp .ppm .pgm .pbm .pnm .tga .jp2 .j2k .heic .avif".split()
 )
+# Files that `colorbot colorize` hands to colorizer.video (this module itself never imports PyAV).
+VIDEO_EXTENSIONS = frozenset(
+    ".mp4 .m4v .mkv .mov .webm .avi .ogv .mpg .mpeg .ts .m2ts .mts .flv .wmv .3gp .mxf .y4m".split()
+)
 _GLOB_CHARS = frozenset("*?[")
 
 
@@ -18,6 +22,10 @@ class BatchItem:
 
     source: Path
     output_stem: Path
+
+    @property
+    def is_video(self) -> bool:
+        return self.source.suffix.lower() in VIDEO_EXTENSIONS
 
 
 def _is_within(path: Path, folder: Path) -> bool:
@@ -29,13 +37,13 @@ def _is_within(path: Path, folder: Path) -> bool:
 
 
 def _folder_images(folder: Path, outdir: Path) -> list[Path]:
-    """Images under ``folder``, recursively, skipping hidden files and earlier outputs in ``outdir``."""
+    """Images and videos under ``folder``, recursively, skipping hidden files and earlier outputs in ``outdir``."""
     found = []
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
         if any(part.startswith(".") for part in relative.parts):
             continue
-        if path.suffix.lower() in IMAGE_EXTENSIONS and path.is_file() and not _is_within(path, outdir):
+        if path.suffix.lower() in IMAGE_EXTENSIONS | VIDEO_EXTENSIONS and path.is_file() and not _is_within(path, outdir):
             found.append(path)
     return found
 
@@ -69,7 +77,7 @@ def collect_inputs(arguments: list[str], outdir: Path) -> tuple[list[BatchItem],
         if path.is_dir():
             matches = _folder_images(path, outdir)
             if not matches:
-                errors.append(f"{argument}: no images in this folder")
+                errors.append(f"{argument}: no images or videos in this folder")
             for image in matches:
                 relative = image.relative_to(path)
                 add(image, outdir / relative.parent / relative.stem)

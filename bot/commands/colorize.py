@@ -1,4 +1,4 @@
-"""`colorbot colorize`: batch-colorize files and folders at full resolution."""
+"""`colorbot colorize`: batch-colorize photos and black-and-white films at full resolution."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 EXIT_SOME_FAILED = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 def colorize_command(
-    inputs: Annotated[list[str], typer.Argument(help="Image files, folders (searched recursively) or glob patterns.", show_default=False)],
+    inputs: Annotated[list[str], typer.Argument(help="Image or video files, folders (searched recursively) or glob patterns.", show_default=False)],
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the results (inputs are never overwritten).")],
     model: Annotated[Optional[Path], typer.Option(help="Checkpoint file; default: the model shipped with colorbot.")] = None,
     render_size: Annotated[Optional[int], typer.Option(help="Long side, in pixels, at which the network runs; default: the checkpoint's.")] = None,
@@ -26,9 +27,15 @@ def colorize_command(
     saturation: Annotated[Optional[float], typer.Option(min=0.0, help="Chroma strength: 0 is gray, 1 the net's raw prediction; default: the checkpoint's (1.05 for the shipped model).")] = None,
     max_megapixels: Annotated[float, typer.Option(min=0.1, help="Refuse larger images (decompression-bomb guard).")] = 120.0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, only errors and the summary.")] = False,
+    temporal: Annotated[bool, typer.Option(help="Videos: carry colour along the optical flow so it does not flicker (--no-temporal: each frame on its own).")] = True,
+    video_quality: Annotated[Optional[int], typer.Option(min=0, help="Videos: the encoder's own quality scale (x264 CRF, default 18; VP9 CRF 28; MPEG-2/4 qmax 3).")] = None,
+    restart: Annotated[bool, typer.Option(help="Videos: discard an interrupted run's progress instead of continuing it.")] = False,
 ) -> None:
-    """Colorize black-and-white photos (or the luminance of colour ones) at full resolution."""
-    from colorizer.batch import BatchColorizer, ItemResult
+    """Colorize black-and-white photos and films (or the luminance of colour ones) at full resolution.
+
+    Videos keep their frames, timestamps, frame rate, size, luminance, audio and subtitles; an
+    interrupted video continues where it stopped when the same command runs again.
+    """
     from colorizer.checkpoint import CheckpointError
     from colorizer.inference import Colorizer
     from colorizer.inputs import collect_inputs
@@ -47,33 +54,84 @@ def colorize_command(
         raise typer.Exit(EXIT_USAGE) from None
 
     progress = Progress(
-        TextColumn("colorizing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
         console=console, disable=quiet or not sys.stderr.isatty(),
     )
-
-    def on_result(result: ItemResult) -> None:
-        if result.error:
-            progress.console.print(f"error: {result.error}", markup=False)
-        for note in result.notes:
-            progress.console.print(f"note: {result.source}: {note}", markup=False)
-        progress.advance(task)
-
+    images = [item for item in items if not item.is_video]
+    videos = [item for item in items if item.is_video]
+    sources = frozenset(item.source.resolve() for item in items)
     with progress:
-        task = progress.add_task("colorize", total=len(items))
-        runner = BatchColorizer(
-            colorizer, batch_size=batch_size, workers=workers, panel=panel,
-            max_pixels=int(max_megapixels * 1_000_000), on_result=on_result,
-        )
-        report = runner.run(items)
-    failed = len(report.failed) + len(errors)
+        succeeded, failed = _colorize_images(images, colorizer, progress, batch_size=batch_size, workers=workers, panel=panel,
+                                             max_pixels=int(max_megapixels * 1_000_000))
+        video_done, video_failed = _colorize_videos(videos, colorizer, progress, sources, batch_size=batch_size,
+                                                    temporal=temporal, quality=video_quality, restart=restart)
+    failed += video_failed + len(errors)
     console.print(
-        f"colorized {len(report.succeeded)} of {len(items) + len(errors)} inputs into {output} "
-        f"in {report.seconds:.1f} s ({len(report.succeeded) / max(report.seconds, 1e-9):.2f} images/s, "
-        f"model busy {report.model_busy_fraction:.0%} on {colorizer.device}); {failed} failed",
+        f"colorized {succeeded + video_done} of {len(items) + len(errors)} inputs into {output} on {colorizer.device}; {failed} failed",
         markup=False,
     )
     if failed:
         raise typer.Exit(EXIT_SOME_FAILED)
+
+
+def _report(progress: Progress, source: Path, error: str | None, notes: list[str]) -> None:
+    if error:
+        progress.console.print(f"error: {error}", markup=False)
+    for note in notes:
+        progress.console.print(f"note: {source}: {note}", markup=False)
+
+
+def _colorize_images(items: list, colorizer, progress: Progress, **options) -> tuple[int, int]:
+    """The photos, batched through the model; returns (succeeded, failed)."""
+    from colorizer.batch import BatchColorizer, ItemResult
+
+    if not items:
+        return 0, 0
+    task = progress.add_task("photos", total=len(items))
+
+    def on_result(result: ItemResult) -> None:
+        _report(progress, result.source, result.error, result.notes)
+        progress.advance(task)
+
+    report = BatchColorizer(colorizer, on_result=on_result, **options).run(items)
+    progress.console.print(
+        f"photos: {len(report.succeeded)} in {report.seconds:.1f} s ({len(report.succeeded) / max(report.seconds, 1e-9):.2f} images/s, "
+        f"model busy {report.model_busy_fraction:.0%})", markup=False,
+    )
+    return len(report.succeeded), len(report.failed)
+
+
+def _colorize_videos(items: list, colorizer, progress: Progress, sources: frozenset[Path], *, batch_size: int,
+                     temporal: bool, quality: int | None, restart: bool) -> tuple[int, int]:
+    """The films, one after the other, with a bar in frames; returns (succeeded, failed)."""
+    from colorizer.video import TemporalSettings, VideoColorizer
+
+    runner = VideoColorizer(colorizer, temporal=TemporalSettings() if temporal else None, batch_size=batch_size,
+                            quality=quality, restart=restart)
+    succeeded = failed = 0
+    for item in items:
+        task = progress.add_task(item.source.name, total=None)
+
+        def on_frames(done: int, total: int | None, task=task) -> None:
+            progress.update(task, completed=done, total=max(total or 0, done) or None)
+
+        try:
+            result = runner.run(item.source, item.output_stem, on_frames, sources=sources)
+        except KeyboardInterrupt:
+            progress.console.print(f"interrupted: {item.source}: run the same command again to continue it", markup=False)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        progress.update(task, total=result.frames or 1, completed=result.frames or 1)
+        _report(progress, item.source, result.error, result.notes)
+        if result.error:
+            failed += 1
+            continue
+        succeeded += 1
+        resumed = f", continued after {result.resumed_frames}" if result.resumed_frames else ""
+        progress.console.print(
+            f"video: {item.source} -> {result.output}: {result.frames} frames in {result.seconds:.1f} s "
+            f"({(result.frames - result.resumed_frames) / max(result.seconds, 1e-9):.1f} frames/s{resumed})", markup=False,
+        )
+    return succeeded, failed
 
 
 def samples_command(

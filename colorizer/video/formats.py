@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-VIDEO_EXTENSIONS = frozenset(
-    ".mp4 .m4v .mkv .mov .webm .avi .ogv .mpg .mpeg .ts .m2ts .mts .flv .wmv .3gp .mxf .y4m".split()
-)
+
+from colorizer.inputs import VIDEO_EXTENSIONS  # noqa: F401 - re-exported: the one list of video file names
 
 
 @dataclass(frozen=True)
