@@ -85,6 +85,8 @@ class VideoColorizer:
             progress = Progress(target, self._key(source, plan), restart=self.restart)
             result.resumed_frames = progress.manifest.frames
             result.frames = self._colorize(source, plan, progress, on_progress or (lambda done, total: None))
+            if source.frames_estimate and result.frames < 0.9 * source.frames_estimate:
+                result.notes.append(f"the video ends early (truncated or damaged?): {result.frames} of the {source.frames_estimate} frames its header announces")
             result.notes += assemble(source, progress.segment_files(), plan, target)
             progress.remove()
             result.output = target
@@ -154,15 +156,30 @@ def _batches(frames: Iterator[av.VideoFrame], size: int) -> Iterator[list[av.Vid
 def _frames_after(source: SourceVideo, after_pts: int | None) -> Iterator[av.VideoFrame]:
     """The source's frames in display order with timestamps filled in, from just after ``after_pts``.
 
-    A resumed run seeks to the keyframe before that point and decodes forward; damaged packets
-    are skipped (the decoder conceals what it can), a run of them ends the file as truncated.
+    A resumed run seeks to the keyframe before that point and decodes forward (from the start
+    if the seek overshot); damaged packets are skipped (the decoder conceals what it can) and a
+    long run of them ends the file as truncated.
     """
+    seek = after_pts is not None
+    while True:
+        try:
+            yield from _decode(source, after_pts, seek)
+            return
+        except _SeekOvershot:
+            seek = False
+
+
+class _SeekOvershot(Exception):
+    """The container landed after the frame to continue from: decode from the start instead."""
+
+
+def _decode(source: SourceVideo, after_pts: int | None, seek: bool) -> Iterator[av.VideoFrame]:
     with open_input(source.path) as container:
         stream = container.streams[source.stream_index]
         stream.thread_type = "AUTO"
-        if after_pts is not None:
+        if seek and after_pts is not None:
             container.seek(after_pts, stream=stream, backward=True, any_frame=False)
-        bad, next_pts = 0, 0
+        bad, next_pts, first = 0, 0, True
         step = max(1, round(1 / ((source.rate or 25) * source.time_base)))
         for packet in container.demux(stream):
             try:
@@ -177,6 +194,9 @@ def _frames_after(source: SourceVideo, after_pts: int | None) -> Iterator[av.Vid
                 if frame.pts is None:  # streams without timestamps: count frames
                     frame.pts = next_pts
                 next_pts = frame.pts + step
+                if seek and first and after_pts is not None and frame.pts > after_pts:
+                    raise _SeekOvershot
+                first = False
                 if after_pts is not None and frame.pts <= after_pts:
                     continue
                 yield frame

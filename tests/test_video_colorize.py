@@ -1,0 +1,247 @@
+"""`colorbot colorize` on films: real encoded clips in, real files out, checked by decoding them again."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from colorizer.inference import Colorizer
+from colorizer.video import TemporalSettings, VideoColorizer
+from colorizer.video.progress import work_folder
+from tests.video_clips import NTSC, decode_planes, pan, photo, write_clip
+from training.metrics import colorfulness
+from training.video_metrics import warping_error
+
+SIZE = (640, 360)
+SHOT = 90  # frames per shot: two 3-second pans with a cut between them
+
+
+def _psnr(a: np.ndarray, b: np.ndarray, peak: float = 255.0) -> float:
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return 99.0 if mse == 0 else 10 * np.log10(peak**2 / mse)
+
+
+def _audio_packets(path: Path) -> list[bytes]:
+    with av.open(str(path)) as container:
+        return [bytes(p) for p in container.demux(audio=0) if p.size]
+
+
+def _chroma(uv: np.ndarray) -> np.ndarray:
+    return np.moveaxis(uv.astype(np.float32) - 128.0, 0, -1)
+
+
+def _rgb(y: np.ndarray, uv: np.ndarray) -> np.ndarray:
+    frame = av.VideoFrame(y.shape[1], y.shape[0], "yuv420p")
+    for plane, data in zip(frame.planes, (y, uv[0], uv[1])):
+        np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, : plane.width] = data
+    return frame.to_ndarray(format="rgb24")
+
+
+@pytest.fixture(scope="module")
+def gray_film(tmp_path_factory) -> Path:
+    """6 s of 360p black and white at 29.97 fps with AAC audio: a pan, a cut, another pan."""
+    frames = itertools.chain(pan(photo("astronaut", 960), SIZE, SHOT), pan(photo("coffee", 620), SIZE, SHOT))
+    return write_clip(tmp_path_factory.mktemp("film") / "film.mp4", frames)
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Colorizer:
+    return Colorizer.from_checkpoint(device="cpu")
+
+
+@pytest.fixture(scope="module")
+def runs(gray_film, shipped, tmp_path_factory) -> dict[str, Path]:
+    """The film colorized with temporal consistency (the default), frame by frame, and with no colour at all
+    (saturation 0: what the encoder alone does to Y — its floor)."""
+    out = tmp_path_factory.mktemp("runs")
+    no_colour = Colorizer(shipped.model, render_size=shipped.render_size, device="cpu", saturation=0.0)
+    results = {
+        "temporal": VideoColorizer(shipped).run(gray_film, out / "temporal"),
+        "per_frame": VideoColorizer(shipped, temporal=None).run(gray_film, out / "per_frame"),
+        "floor": VideoColorizer(no_colour, temporal=None).run(gray_film, out / "floor"),
+    }
+    for result in results.values():
+        assert result.error is None, result.error
+    return {name: result.output for name, result in results.items()}
+
+
+def test_film_keeps_frames_timestamps_rate_duration_and_audio(gray_film, runs):
+    output = runs["temporal"]
+    assert output.suffix == ".mp4" and output.exists()
+    with av.open(str(gray_film)) as src, av.open(str(output)) as out:
+        assert out.streams.video[0].average_rate == src.streams.video[0].average_rate == NTSC  # never rounded to 30
+        assert [s.type for s in out.streams] == ["video", "audio"]
+        assert abs(out.duration - src.duration) < 2e4
+        assert (out.streams.video[0].codec_context.width, out.streams.video[0].codec_context.height) == SIZE
+    src_y, _, src_pts, _ = decode_planes(gray_film)
+    out_y, out_uv, out_pts, _ = decode_planes(output)
+    assert len(out_y) == len(src_y) == 2 * SHOT
+    assert [Fraction(p) for p in out_pts] == [Fraction(p) for p in src_pts]
+    assert _audio_packets(output) == _audio_packets(gray_film)  # copied byte for byte, not re-encoded
+    assert np.mean([np.abs(_chroma(uv)).mean() for uv in out_uv]) > 2.0, "the film gained colour"
+
+
+def test_luminance_stays_within_the_encoders_own_floor(gray_film, runs):
+    src_y, *_ = decode_planes(gray_film)
+    floor = np.mean([_psnr(a, b) for a, b in zip(decode_planes(runs["floor"])[0], src_y)])
+    ours = np.mean([_psnr(a, b) for a, b in zip(decode_planes(runs["temporal"])[0], src_y)])
+    assert floor > 38
+    assert ours >= floor - 0.5, (ours, floor)
+
+
+def test_temporal_colour_follows_the_per_frame_colour_without_its_flicker(gray_film, runs):
+    src_y, *_ = decode_planes(gray_film)
+    _, temporal, _, _ = decode_planes(runs["temporal"])
+    per_y, per_frame, _, _ = decode_planes(runs["per_frame"])
+    correlations = [np.corrcoef(_chroma(a).ravel(), _chroma(b).ravel())[0, 1] for a, b in zip(temporal, per_frame)]
+    assert np.median(correlations) >= 0.5
+    cf_temporal = np.mean([colorfulness(_rgb(y, uv)) for y, uv in zip(per_y[::15], temporal[::15])])
+    cf_per_frame = np.mean([colorfulness(_rgb(y, uv)) for y, uv in zip(per_y[::15], per_frame[::15])])
+    assert cf_temporal >= 0.6 * cf_per_frame
+    grays = [cv2.resize(y, (SIZE[0] // 2, SIZE[1] // 2), interpolation=cv2.INTER_AREA) for y in src_y[:SHOT]]
+    flicker_temporal = warping_error([_chroma(uv) for uv in temporal[:SHOT]], grays)
+    flicker_per_frame = warping_error([_chroma(uv) for uv in per_frame[:SHOT]], grays)
+    assert flicker_temporal <= 0.5 * flicker_per_frame, (flicker_temporal, flicker_per_frame)
+
+
+def test_no_colour_is_carried_across_the_cut(runs):
+    _, temporal, _, _ = decode_planes(runs["temporal"])
+    _, per_frame, _, _ = decode_planes(runs["per_frame"])
+    first_after_cut = np.abs(_chroma(temporal[SHOT]) - _chroma(per_frame[SHOT])).mean()
+    within_shot = np.abs(_chroma(temporal[SHOT + 20]) - _chroma(per_frame[SHOT + 20])).mean()
+    assert first_after_cut < 0.6, "the first frame of a shot is the net's own prediction (up to encoder noise)"
+    assert within_shot > 2 * first_after_cut, "later frames are smoothed, so they differ from the raw prediction"
+
+
+@pytest.fixture
+def short_clip(tmp_path) -> Path:
+    return write_clip(tmp_path / "short.mp4", pan(photo("chelsea", 300), (320, 180), 24), rate=Fraction(12))
+
+
+def test_interrupted_run_resumes_at_the_last_segment_and_matches_an_uninterrupted_run(short_clip, colorizer, tmp_path):
+    def runner() -> VideoColorizer:
+        return VideoColorizer(colorizer, batch_size=2, segment_seconds=0.5)
+
+    whole = runner().run(short_clip, tmp_path / "whole" / "short")
+
+    def stop_midway(done: int, total: int | None) -> None:
+        if done >= 14:
+            raise KeyboardInterrupt
+
+    target = tmp_path / "resumed" / "short.mp4"
+    with pytest.raises(KeyboardInterrupt):
+        runner().run(short_clip, tmp_path / "resumed" / "short", stop_midway)
+    assert not target.exists() and not list(target.parent.glob(".*partial*")), "nothing sits under the final name"
+    manifest = json.loads((work_folder(target) / "manifest.json").read_text())
+    assert [s["frames"] for s in manifest["segments"]] == [6, 6]
+    resumed = runner().run(short_clip, tmp_path / "resumed" / "short")
+    assert resumed.error is None and resumed.resumed_frames == 12 and resumed.frames == 24
+    assert not work_folder(target).exists()
+    whole_y, whole_uv, whole_pts, _ = decode_planes(whole.output)
+    got_y, got_uv, got_pts, _ = decode_planes(resumed.output)
+    assert got_pts == whole_pts
+    for a, b in zip(got_uv, whole_uv):
+        np.testing.assert_array_equal(a, b)  # the filter state carried over: the same film, bit for bit
+
+
+def test_changed_settings_start_over_instead_of_mixing_two_runs(short_clip, colorizer, tmp_path):
+    def stop(done: int, total: int | None) -> None:
+        if done >= 8:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        VideoColorizer(colorizer, batch_size=2, segment_seconds=0.25).run(short_clip, tmp_path / "short", stop)
+    again = VideoColorizer(colorizer, batch_size=2, segment_seconds=0.25, temporal=None).run(short_clip, tmp_path / "short")
+    assert again.error is None and again.resumed_frames == 0 and again.frames == 24
+
+
+@pytest.mark.parametrize(
+    ("name", "codec", "pix_fmt", "size", "want_layout"),
+    [
+        ("odd.mkv", "ffv1", "yuv420p", (321, 241), "yuv444p"),
+        ("gray.mkv", "ffv1", "gray", (320, 240), "yuv420p"),
+        ("deep.mkv", "libx264", "yuv420p10le", (320, 240), "yuv420p10le"),
+    ],
+)
+def test_odd_sizes_gray_and_10_bit_keep_their_y_plane_exactly(name, codec, pix_fmt, size, want_layout, colorizer, tmp_path):
+    source = write_clip(tmp_path / name, pan(photo("astronaut", 400), size, 8), rate=Fraction(24), codec=codec, pix_fmt=pix_fmt, audio=False)
+    result = VideoColorizer(colorizer, quality=0).run(source, tmp_path / "out" / Path(name).stem)
+    assert result.error is None, result.error
+    src_y, *_ = decode_planes(source)
+    out_y, out_uv, _, last = decode_planes(result.output)
+    assert last.format.name == want_layout and (last.width, last.height) == size
+    if "10" in pix_fmt:  # x264 CRF 0 is near-lossless at 10 bits
+        assert min(_psnr(a, b, 1023.0) for a, b in zip(out_y, src_y)) > 50
+        assert out_y[0].max() > 255, "10-bit samples stay 10-bit"
+    else:  # x264 CRF 0 is lossless at 8 bits: the decoder's Y came out of the encoder untouched
+        for a, b in zip(out_y, src_y):
+            np.testing.assert_array_equal(a, b)
+    neutral = 512 if "10" in pix_fmt else 128
+    assert np.abs(out_uv[0].astype(np.int32) - neutral).mean() > 1, "colour was added"
+
+
+def test_rotation_metadata_and_variable_frame_rate_survive(colorizer, tmp_path):
+    stamps = [0, 1000, 1500, 3500, 4000, 4100, 6000, 7000]  # milliseconds, irregular
+    source = write_clip(tmp_path / "phone.mp4", pan(photo("chelsea", 300), (320, 180), len(stamps)), rate=Fraction(30),
+                        pts=stamps, time_base=Fraction(1, 1000), rotation=90, audio=False)
+    result = VideoColorizer(colorizer).run(source, tmp_path / "out" / "phone")
+    assert result.error is None, result.error
+    *_, src_pts, src_last = decode_planes(source)
+    *_, out_pts, out_last = decode_planes(result.output)
+    assert src_last.rotation == out_last.rotation == 90
+    with av.open(str(source)) as a, av.open(str(result.output)) as b:
+        tb_a, tb_b = a.streams.video[0].time_base, b.streams.video[0].time_base
+    assert [p * tb_b for p in out_pts] == [p * tb_a for p in src_pts]
+
+
+def _bad_inputs(folder: Path, good: Path) -> dict[str, Path]:
+    folder.mkdir()
+    raw = good.read_bytes()
+    files = {
+        "empty": folder / "empty.mp4",
+        "noise": folder / "noise.mkv",
+        "truncated": folder / "truncated.mp4",  # the index (moov) is at the end: nothing can be found
+        "audio_only": folder / "audio_only.mp4",
+    }
+    files["empty"].write_bytes(b"")
+    files["noise"].write_bytes(np.random.default_rng(0).integers(0, 256, 50_000, dtype=np.uint8).tobytes())
+    files["truncated"].write_bytes(raw[: len(raw) // 3])
+    with av.open(str(files["audio_only"]), "w") as out:
+        stream = out.add_stream("aac", rate=48000)
+        stream.layout = "stereo"
+        frame = av.AudioFrame.from_ndarray(np.zeros((2, 1024), np.float32), format="fltp", layout="stereo")
+        frame.sample_rate, frame.pts = 48000, 0
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+    return files
+
+
+def test_cli_colorizes_a_folder_of_films_and_photos_one_bad_file_never_stops_it(short_clip, vivid_checkpoint, tmp_path):
+    from colorizer.samples import write_sample_photos
+
+    inputs = tmp_path / "inputs"
+    bad = _bad_inputs(inputs, short_clip)
+    (inputs / "good.mp4").write_bytes(short_clip.read_bytes())
+    write_sample_photos(inputs / "photos")
+    # Matroska announces its duration up front and streams its clusters: a cut-off copy still plays its first part
+    mkv_truncated = write_clip(inputs / "cut_short.mkv", pan(photo("chelsea", 300), (160, 90), 96), rate=Fraction(12), audio=False)
+    mkv_truncated.write_bytes(mkv_truncated.read_bytes()[: mkv_truncated.stat().st_size * 3 // 4])
+    result = CliRunner().invoke(app, ["colorize", str(inputs), "-o", str(tmp_path / "out"), "--model", str(vivid_checkpoint)])
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error: ")]
+    assert len(errors) == len(bad), result.output
+    for path in bad.values():
+        assert sum(str(path) in line for line in errors) == 1
+    assert "empty file" in result.output and "no video stream (the file holds audio)" in result.output
+    assert (tmp_path / "out" / "good.mp4").exists() and (tmp_path / "out" / "photos" / "coffee.jpg").exists()
+    assert (tmp_path / "out" / "cut_short.mkv").exists() and "ends early" in result.output
+    assert f"colorized {6 + 2} of {6 + 2 + len(bad)} inputs" in result.output
