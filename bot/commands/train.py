@@ -94,11 +94,26 @@ def eval_command(
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     limit: Annotated[Optional[int], typer.Option(help="Score only the first N photos.")] = None,
     saturation: Annotated[Optional[list[float]], typer.Option(help="Also score the model at this chroma strength; repeat for a sweep (the PSNR / colourfulness trade-off).")] = None,
+    max_frames: Annotated[int, typer.Option(min=2, help="Videos: score the first N frames of each clip.")] = 150,
 ) -> None:
-    """Score a checkpoint (PSNR, SSIM, colorfulness, UV L2, FID) against gray and mean-chroma baselines."""
-    from training.evaluate import evaluate
+    """Score a checkpoint (PSNR, SSIM, colorfulness, UV L2, FID) against gray and mean-chroma baselines.
+
+    When --data holds videos, each colour clip is scored frame by frame and with temporal
+    consistency: PSNR, colourfulness, warping error (E_warp) and CDC (video_eval.md).
+    """
+    from training.video_eval import evaluate_videos, list_videos
 
     _logging()
+    if list_videos(data):
+        try:
+            report = evaluate_videos(model, data, out, render_size=render_size, device=device, max_frames=max_frames, limit=limit)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from exc
+        typer.echo((out / "video_eval.md").read_text())
+        typer.echo(json.dumps({m: {k: round(v, 4) for k, v in s.items()} for m, s in report["summary"].items()}))
+        return
+    from training.evaluate import evaluate
+
     report = evaluate(model, data, out, render_size=render_size, max_side=max_side, train_data=train_data, fid=fid,
                       inception_weights=inception_weights, device=device, limit=limit,
                       saturations=saturation or ())

@@ -17,10 +17,11 @@ import av
 
 from colorizer.inference import Colorizer
 from colorizer.video.assemble import assemble
+from colorizer.video.decode import decode_frames
 from colorizer.video.encode import SegmentWriter
 from colorizer.video.formats import OutputPlan, plan_output
 from colorizer.video.frames import FrameColorizer
-from colorizer.video.probe import MAX_BAD_PACKETS, SourceVideo, VideoError, open_input, probe_video
+from colorizer.video.probe import SourceVideo, VideoError, probe_video
 from colorizer.video.progress import Progress, source_identity
 from colorizer.video.temporal import TemporalFilter, TemporalSettings
 
@@ -109,7 +110,7 @@ class VideoColorizer:
         writer: SegmentWriter | None = None
         last_pts = 0
         try:
-            for batch in _batches(_frames_after(source, resume_after), self.batch_size):
+            for batch in _batches(decode_frames(source, resume_after), self.batch_size):
                 for frame in frames.colorize(batch):
                     if writer is None:
                         writer = SegmentWriter(progress.next_segment_path(), plan, source)
@@ -151,52 +152,3 @@ def _batches(frames: Iterator[av.VideoFrame], size: int) -> Iterator[list[av.Vid
             batch = []
     if batch:
         yield batch
-
-
-def _frames_after(source: SourceVideo, after_pts: int | None) -> Iterator[av.VideoFrame]:
-    """The source's frames in display order with timestamps filled in, from just after ``after_pts``.
-
-    A resumed run seeks to the keyframe before that point and decodes forward (from the start
-    if the seek overshot); damaged packets are skipped (the decoder conceals what it can) and a
-    long run of them ends the file as truncated.
-    """
-    seek = after_pts is not None
-    while True:
-        try:
-            yield from _decode(source, after_pts, seek)
-            return
-        except _SeekOvershot:
-            seek = False
-
-
-class _SeekOvershot(Exception):
-    """The container landed after the frame to continue from: decode from the start instead."""
-
-
-def _decode(source: SourceVideo, after_pts: int | None, seek: bool) -> Iterator[av.VideoFrame]:
-    with open_input(source.path) as container:
-        stream = container.streams[source.stream_index]
-        stream.thread_type = "AUTO"
-        if seek and after_pts is not None:
-            container.seek(after_pts, stream=stream, backward=True, any_frame=False)
-        bad, next_pts, first = 0, 0, True
-        step = max(1, round(1 / ((source.rate or 25) * source.time_base)))
-        for packet in container.demux(stream):
-            try:
-                decoded = packet.decode()
-                bad = 0
-            except av.FFmpegError:
-                bad += 1
-                if bad > MAX_BAD_PACKETS:
-                    return
-                continue
-            for frame in decoded:
-                if frame.pts is None:  # streams without timestamps: count frames
-                    frame.pts = next_pts
-                next_pts = frame.pts + step
-                if seek and first and after_pts is not None and frame.pts > after_pts:
-                    raise _SeekOvershot
-                first = False
-                if after_pts is not None and frame.pts <= after_pts:
-                    continue
-                yield frame
