@@ -47,8 +47,8 @@ def test_chroma_planes_show_the_models_colour_in_the_videos_matrix_and_range(mat
     colour = VideoColour(*matrix, full_range=full_range, bits=bits)
     uv = np.zeros((2, 4, 4), np.float32)
     uv[0], uv[1] = -0.08, 0.12  # a warm skin-like chroma, well inside the gamut at mid gray
-    luma = np.full((8, 8), 0.5, np.float32)
-    cb, cr = chroma_planes(uv, luma, colour, (4, 4))
+    luma = np.full((4, 4), 0.5, np.float32)
+    cb, cr = chroma_planes(uv, luma, colour)
     assert cb.dtype == (np.uint16 if bits > 8 else np.uint8)
     decoded = colour.rgb_offsets_from_chroma(colour.from_digital(np.stack([cb, cr])))
     meant = np.einsum("rc,chw->rhw", YUV_TO_RGB[:, 1:], uv)
@@ -62,7 +62,7 @@ def test_chroma_is_scaled_into_gamut_instead_of_clipping():
     uv = np.zeros((2, 2, 2), np.float32)
     uv[1] = 0.6  # a saturated red: impossible next to white
     bright = np.full((2, 2), 0.97, np.float32)
-    cb, cr = chroma_planes(uv, bright, colour, (2, 2))
+    cb, cr = chroma_planes(uv, bright, colour)
     rgb = bright[None] + colour.rgb_offsets_from_chroma(colour.from_digital(np.stack([cb, cr])))
     assert rgb.max() <= 1.0 + 2 / 255 and rgb.min() >= -2 / 255
     assert abs(int(cr[0, 0]) - 128) > 2, "some colour survives"

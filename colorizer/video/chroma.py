@@ -86,19 +86,18 @@ def neutral_plane(colour: VideoColour, shape: tuple[int, int]) -> np.ndarray:
     return colour.to_digital(np.zeros((1, *shape), np.float32))[0]
 
 
-def chroma_planes(uv: np.ndarray, luma: np.ndarray, colour: VideoColour, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Model chroma ``uv`` ((2, h, w) analog U, V at any size) → the video's Cb and Cr planes of ``shape``.
+def chroma_planes(uv: np.ndarray, luma: np.ndarray, colour: VideoColour) -> tuple[np.ndarray, np.ndarray]:
+    """Model chroma ``uv`` ((2, h, w) analog U, V at any size) → the video's Cb and Cr planes.
 
-    ``luma`` is the frame's Y as float in [0, 1] at full size; the gamut limit uses it averaged
-    over each chroma sample's area.
+    ``luma`` is the frame's Y as float in [0, 1] at the chroma planes' size (averaged over each
+    chroma sample's area); it sets the planes' shape and the gamut limit.
     """
-    rows, cols = shape
-    if uv.shape[1:] != shape:
+    rows, cols = luma.shape
+    if uv.shape[1:] != luma.shape:
         uv = np.stack([cv2.resize(c, (cols, rows), interpolation=cv2.INTER_LINEAR) for c in uv])
     offsets = np.einsum("rc,chw->rhw", _RGB_OFFSETS, uv.astype(np.float32))
     cbcr = colour.chroma_from_rgb_offsets(offsets)
-    y = luma if luma.shape == shape else cv2.resize(luma, (cols, rows), interpolation=cv2.INTER_AREA)
-    cbcr *= _gamut_scale(y, colour.rgb_offsets_from_chroma(cbcr))
+    cbcr *= _gamut_scale(luma, colour.rgb_offsets_from_chroma(cbcr))
     cb, cr = colour.to_digital(cbcr)
     return cb, cr
 

@@ -41,11 +41,8 @@ class SegmentWriter:
         if source.sample_aspect_ratio:
             context.sample_aspect_ratio = source.sample_aspect_ratio
         self.frames = 0
-        self.first_pts: int | None = None  # the first frame's source timestamp, before any rescaling
 
     def write(self, frame: av.VideoFrame) -> None:
-        if self.first_pts is None:
-            self.first_pts = frame.pts
         if self.time_base != frame.time_base and frame.pts is not None:
             frame.pts = math.floor(frame.pts * frame.time_base / self.time_base + Fraction(1, 2))  # never ties to even
             frame.time_base = self.time_base

@@ -41,13 +41,19 @@ class FrameColorizer:
         self.chroma_shape = chroma_shape(out_layout, source.height, source.width)
 
     def _small_gray(self, y: np.ndarray) -> np.ndarray:
-        """The upright 8-bit gray the network and the optical flow see."""
-        gray = luma_uint8(y, self.layout, self.source.full_range)
-        upright = np.rot90(gray, self.turns) if self.turns else gray
+        """The upright 8-bit gray the network and the optical flow see (shrunk first: the range mapping is per pixel)."""
+        upright = np.rot90(y, self.turns) if self.turns else y
         height, width = render_shape(upright.shape[0], upright.shape[1], self.colorizer.render_size)
-        if (height, width) == upright.shape:
-            return np.ascontiguousarray(upright)
-        return cv2.resize(np.ascontiguousarray(upright), (width, height), interpolation=cv2.INTER_AREA)
+        if (height, width) != upright.shape:
+            upright = cv2.resize(np.ascontiguousarray(upright), (width, height), interpolation=cv2.INTER_AREA)
+        return np.ascontiguousarray(luma_uint8(upright, self.layout, self.source.full_range))
+
+    def _chroma_luma(self, y: np.ndarray) -> np.ndarray:
+        """Y in [0, 1] averaged over each chroma sample's area: what the gamut limit compares against."""
+        rows, cols = self.chroma_shape
+        if y.shape != (rows, cols):
+            y = cv2.resize(y, (cols, rows), interpolation=cv2.INTER_AREA)
+        return luma_unit(y, self.layout, self.source.full_range)
 
     def luma_planes(self, frames: Sequence[av.VideoFrame]) -> list[np.ndarray]:
         """Each frame's Y plane, converted first only where the file stores no planar Y."""
@@ -70,7 +76,7 @@ class FrameColorizer:
         lumas = self.luma_planes(frames)
         outputs = []
         for frame, y, uv in zip(frames, lumas, self.predict_chroma(lumas)):
-            cb, cr = chroma_planes(uv, luma_unit(y, self.layout, self.source.full_range), self.colour, self.chroma_shape)
+            cb, cr = chroma_planes(uv, self._chroma_luma(y), self.colour)
             out = build_frame(y, cb, cr, self.out_layout)
             out.pts = frame.pts
             out.time_base = frame.time_base

@@ -18,11 +18,11 @@ import av
 from colorizer.inference import Colorizer
 from colorizer.video.assemble import assemble
 from colorizer.video.decode import decode_frames
-from colorizer.video.encode import SegmentWriter
 from colorizer.video.formats import OutputPlan, plan_output
 from colorizer.video.frames import FrameColorizer
 from colorizer.video.probe import SourceVideo, VideoError, probe_video
 from colorizer.video.progress import Progress, source_identity
+from colorizer.video.segments import SegmentSink
 from colorizer.video.temporal import TemporalFilter, TemporalSettings
 
 DEFAULT_SEGMENT_SECONDS = 10.0
@@ -107,28 +107,17 @@ class VideoColorizer:
         done = progress.manifest.frames
         on_progress(done, source.frames_estimate)
         resume_after = progress.manifest.segments[-1].last_pts if progress.manifest.segments else None
-        writer: SegmentWriter | None = None
-        last_pts = 0
+        sink = SegmentSink(progress, plan, source, segment_frames, temporal.state if temporal else dict)
         try:
             for batch in _batches(decode_frames(source, resume_after), self.batch_size):
                 for frame in frames.colorize(batch):
-                    if writer is None:
-                        writer = SegmentWriter(progress.next_segment_path(), plan, source)
-                    last_pts = frame.pts
-                    writer.write(frame)
+                    sink.put(frame)
                     done += 1
-                    if writer.frames >= segment_frames:
-                        writer.close()
-                        progress.finish_segment(writer.path, writer.frames, writer.first_pts or 0, last_pts, temporal.state() if temporal else {})
-                        writer = None
                 on_progress(done, source.frames_estimate)
-            if writer is not None:
-                writer.close()
-                progress.finish_segment(writer.path, writer.frames, writer.first_pts or 0, last_pts, temporal.state() if temporal else {})
-                writer = None
-        finally:
-            if writer is not None:
-                writer.abort()
+            sink.finish()
+        except BaseException:
+            sink.abort()
+            raise
         if not progress.manifest.segments:
             raise VideoError(source.path, "no frame could be decoded")
         return done

@@ -1,0 +1,152 @@
+"""Speed and memory of `colorbot colorize` on films, as ratios measured in one run.
+
+1. frames/s at 360p and 1080p on a real clip (Debian python3-imageio's cockatoo.mp4, made black
+   and white and scaled), against PyAV's own decode + encode of the same clip with the same
+   encoder settings (the floor of any pipeline that re-encodes), and against real time.
+2. Peak RSS of a fresh `colorbot colorize` process on 360p clips of growing length: flat in the
+   film's length means the whole film is never held.
+3. With a GPU: frames/s at 1080p with larger frame batches.
+
+Needs the clips: python -m training.fetch_clips data/clips
+Usage: python bench/video.py [--clips data/clips] [--seconds 6] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import torch
+
+from colorizer.inference import Colorizer
+from colorizer.video import TemporalSettings, VideoColorizer
+from colorizer.video.encode import SegmentWriter
+from colorizer.video.formats import plan_output
+from colorizer.video.probe import probe_video
+
+SOURCE = "color/cockatoo.mp4"
+
+
+def gray_frames(source: Path, size: tuple[int, int], frames: int) -> Iterator[av.VideoFrame]:
+    """The source's frames scaled to ``size``, chroma neutral, looped to ``frames``."""
+    with av.open(str(source)) as container:
+        decoded = [f.reformat(width=size[0], height=size[1], format="yuv420p") for f in itertools.islice(container.decode(video=0), 280)]
+    for index in range(frames):
+        frame = decoded[index % len(decoded)]
+        out = av.VideoFrame(size[0], size[1], "yuv420p")
+        out.planes[0].update(bytes(frame.planes[0]))
+        for plane in out.planes[1:]:
+            np.frombuffer(plane, np.uint8)[...] = 128
+        out.pts = index
+        yield out
+
+
+def write_gray_clip(source: Path, target: Path, size: tuple[int, int], seconds: float, rate: Fraction = Fraction(20)) -> Path:
+    with av.open(str(target), "w") as out:
+        stream = out.add_stream("libx264", rate=rate, options={"crf": "18", "preset": "veryfast"})
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        stream.codec_context.time_base = 1 / rate
+        for frame in gray_frames(source, size, int(seconds * rate)):
+            frame.time_base = 1 / rate
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return target
+
+
+def floor_seconds(clip: Path, workdir: Path) -> float:
+    """PyAV decoding the clip and encoding every frame again with colorbot's encoder settings."""
+    source = probe_video(clip)
+    plan = plan_output(clip.suffix, source.codec, source.layout, source.width, source.height)
+    start = time.perf_counter()
+    writer = SegmentWriter(workdir / "floor.nut", plan, source)
+    with av.open(str(clip)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        for frame in container.decode(stream):
+            writer.write(frame)
+    writer.close()
+    return time.perf_counter() - start
+
+
+def colorize_seconds(colorizer: Colorizer, clip: Path, out: Path, *, temporal: bool, batch_size: int = 8) -> tuple[float, int]:
+    runner = VideoColorizer(colorizer, temporal=TemporalSettings() if temporal else None, batch_size=batch_size, restart=True)
+    start = time.perf_counter()
+    result = runner.run(clip, out)
+    assert result.error is None, result.error
+    return time.perf_counter() - start, result.frames
+
+
+_RSS_PROBE = """
+import resource, sys
+from bot.cli import app
+try:
+    app(["colorize", sys.argv[1], "-o", sys.argv[2], "--quiet"])
+except SystemExit:
+    pass
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def peak_rss_mb(clip: Path, out: Path) -> float:
+    done = subprocess.run([sys.executable, "-c", _RSS_PROBE, str(clip), str(out)], capture_output=True, text=True, check=True)
+    return int(done.stdout.strip().splitlines()[-1]) / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clips", type=Path, default=Path("data/clips"))
+    parser.add_argument("--seconds", type=float, default=6.0)
+    parser.add_argument("--quick", action="store_true", help="shorter clips and RSS lengths")
+    args = parser.parse_args()
+    source = args.clips / SOURCE
+    if not source.exists():
+        sys.exit(f"{source} is missing: python -m training.fetch_clips {args.clips}")
+    seconds = 2.0 if args.quick else args.seconds
+    colorizer = Colorizer.from_checkpoint(device="cpu")
+    report: dict[str, object] = {"cpu_threads": torch.get_num_threads()}
+    with tempfile.TemporaryDirectory(prefix="colorbot-bench-video-") as tmp:
+        work = Path(tmp)
+        for name, size in (("360p", (640, 360)), ("1080p", (1920, 1080))):
+            clip = write_gray_clip(source, work / f"{name}.mp4", size, seconds)
+            floor = floor_seconds(clip, work)
+            temporal, frames = colorize_seconds(colorizer, clip, work / f"{name}-temporal", temporal=True)
+            per_frame, _ = colorize_seconds(colorizer, clip, work / f"{name}-per-frame", temporal=False)
+            report[name] = {
+                "frames": frames, "floor_fps": round(frames / floor, 1), "colorize_fps": round(frames / temporal, 1),
+                "per_frame_fps": round(frames / per_frame, 1), "colorize_over_floor": round(temporal / floor, 2),
+                "temporal_cost": round(temporal / per_frame, 2),
+                "x_real_time_20fps": round(frames / temporal / 20, 2), "x_real_time_29.97fps": round(frames / temporal / 29.97, 2),
+            }
+            print(name, json.dumps(report[name]), flush=True)
+        lengths = (2, 8, 24) if args.quick else (5, 20, 60)
+        rss = {}
+        for length in lengths:
+            clip = write_gray_clip(source, work / f"rss-{length}.mp4", (640, 360), length)
+            rss[f"{length}s"] = round(peak_rss_mb(clip, work / f"rss-out-{length}"), 1)
+        rss["longest_over_shortest"] = round(rss[f"{lengths[-1]}s"] / rss[f"{lengths[0]}s"], 3)
+        report["peak_rss_mb_360p"] = rss
+        print("peak RSS", json.dumps(rss), flush=True)
+        if torch.cuda.is_available():
+            gpu = Colorizer.from_checkpoint(device="cuda")
+            clip = work / "1080p.mp4"
+            gpu_seconds, frames = colorize_seconds(gpu, clip, work / "1080p-gpu", temporal=True, batch_size=32)
+            report["gpu_1080p_fps"] = round(frames / gpu_seconds, 1)
+            print("gpu 1080p fps", report["gpu_1080p_fps"])
+    print(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
