@@ -245,3 +245,48 @@ def test_cli_colorizes_a_folder_of_films_and_photos_one_bad_file_never_stops_it(
     assert (tmp_path / "out" / "good.mp4").exists() and (tmp_path / "out" / "photos" / "coffee.jpg").exists()
     assert (tmp_path / "out" / "cut_short.mkv").exists() and "ends early" in result.output
     assert f"colorized {6 + 2} of {6 + 2 + len(bad)} inputs" in result.output
+
+
+CUES = [(100, 400, "Paris, 1906."), (700, 500, "The start.")]
+
+
+def test_audio_and_subtitles_are_copied_packet_for_packet(colorizer, tmp_path):
+    source = write_clip(tmp_path / "talkie.mkv", pan(photo("chelsea", 300), (320, 180), 12), rate=Fraction(10), subtitles=CUES)
+    result = VideoColorizer(colorizer).run(source, tmp_path / "out" / "talkie")
+    assert result.error is None and result.notes == [], (result.error, result.notes)
+    with av.open(str(result.output)) as out:
+        assert [s.type for s in out.streams] == ["video", "audio", "subtitle"]
+        texts = [bytes(p) for p in out.demux(subtitles=0) if p.size]
+    assert texts == [text.encode() for _, _, text in CUES]
+    assert _audio_packets(result.output) == _audio_packets(source)
+
+
+class _WrittenAs(VideoColorizer):
+    """A colorizer whose output container is forced (as a source whose own container cannot be kept would be)."""
+
+    def __init__(self, colorizer: Colorizer, extension: str) -> None:
+        super().__init__(colorizer)
+        self.extension = extension
+
+    def plan(self, source):
+        from colorizer.video.formats import plan_output
+
+        return plan_output(self.extension, source.codec, source.layout, source.width, source.height)
+
+
+def test_a_container_that_refuses_a_stream_drops_subtitles_first_then_transcodes_audio(colorizer, tmp_path):
+    source = write_clip(tmp_path / "talkie.mkv", pan(photo("chelsea", 300), (320, 180), 12), rate=Fraction(10),
+                        audio_codec="pcm_s16le", subtitles=CUES)
+    to_mov = _WrittenAs(colorizer, ".mov").run(source, tmp_path / "mov" / "talkie")  # QuickTime holds PCM, not SubRip
+    assert to_mov.error is None, to_mov.error
+    with av.open(str(to_mov.output)) as out:
+        assert [(s.type, s.codec_context.name) for s in out.streams] == [("video", "h264"), ("audio", "pcm_s16le")]
+    assert _audio_packets(to_mov.output) == _audio_packets(source)
+    assert any(note.startswith("subtitle stream 2 (srt) dropped") for note in to_mov.notes), to_mov.notes
+    to_webm = _WrittenAs(colorizer, ".webm").run(source, tmp_path / "webm" / "talkie")  # webm holds neither
+    assert to_webm.error is None, to_webm.error
+    with av.open(str(to_webm.output)) as out:
+        assert [(s.type, s.codec_context.name) for s in out.streams] == [("video", "vp9"), ("audio", "opus")]
+        seconds = sum(float(p.duration * p.time_base) for p in out.demux(audio=0) if p.duration)
+    assert abs(seconds - 1.2) < 0.1, "the transcoded audio lasts as long as the film"
+    assert any("transcoded to libopus" in note for note in to_webm.notes)

@@ -37,8 +37,11 @@ def pan(image: np.ndarray, size: tuple[int, int], frames: int, step: float = 3.0
 
 def write_clip(path: Path, frames: Iterable[np.ndarray], *, rate: Fraction = NTSC, gray: bool = True, audio: bool = True,
                codec: str = "libx264", pix_fmt: str = "yuv420p", rotation: int = 0, pts: list[int] | None = None,
-               time_base: Fraction | None = None) -> Path:
-    """Encode RGB ``frames``; ``gray`` stores them as black and white (neutral chroma, or a gray pix_fmt)."""
+               time_base: Fraction | None = None, audio_codec: str = "aac", subtitles: list[tuple[int, int, str]] = ()) -> Path:
+    """Encode RGB ``frames``; ``gray`` stores them as black and white (neutral chroma, or a gray pix_fmt).
+
+    ``subtitles`` are (start ms, duration ms, text) cues of a SubRip stream.
+    """
     with av.open(str(path), "w") as out:
         frames = iter(frames)
         first = next(frames)
@@ -47,7 +50,8 @@ def write_clip(path: Path, frames: Iterable[np.ndarray], *, rate: Fraction = NTS
         stream.codec_context.time_base = time_base or 1 / rate
         if rotation:
             stream.set_display_rotation(rotation)
-        sound = _audio_stream(out) if audio else None
+        sound = _audio_stream(out, audio_codec) if audio else None
+        cues = out.add_mux_stream("subrip") if subtitles else None
         for index, rgb in enumerate([first, *frames]):
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24").reformat(format=pix_fmt)
             if gray and pix_fmt.startswith("yuv"):
@@ -61,6 +65,12 @@ def write_clip(path: Path, frames: Iterable[np.ndarray], *, rate: Fraction = NTS
         if sound is not None:
             seconds = (pts[-1] * stream.codec_context.time_base if pts else index / rate) + 1 / rate
             _write_tone(out, sound, float(seconds))
+        for start, duration, text in subtitles:
+            packet = av.Packet(text.encode())
+            packet.stream, packet.time_base = cues, Fraction(1, 1000)
+            packet.pts = packet.dts = start
+            packet.duration = duration
+            out.mux(packet)
     return path
 
 
@@ -74,9 +84,11 @@ def _neutral_chroma(frame: av.VideoFrame) -> None:
             view[...] = 128
 
 
-def _audio_stream(out: av.container.OutputContainer) -> av.audio.stream.AudioStream:
-    stream = out.add_stream("aac", rate=48000)
+def _audio_stream(out: av.container.OutputContainer, codec: str) -> av.audio.stream.AudioStream:
+    stream = out.add_stream(codec, rate=48000)
     stream.layout = "stereo"
+    if codec.startswith("pcm_s16"):
+        stream.format = "s16"
     return stream
 
 

@@ -1,7 +1,7 @@
 """The final file: the segments' video packets interleaved with the source's audio and subtitles.
 
-Audio and subtitles are copied packet for packet. Only where the output container refuses a
-copied stream is audio transcoded (to the container's usual codec) and a subtitle stream dropped,
+Audio and subtitles are copied packet for packet. Where the output container refuses a copied
+stream, subtitles are dropped first, then audio is transcoded (to the container's usual codec),
 each with a note. The file is written under a hidden partial name and renamed when complete.
 """
 
@@ -31,13 +31,20 @@ def partial_path(target: Path) -> Path:
 def assemble(source: SourceVideo, segments: list[tuple[Path, int]], plan: OutputPlan, target: Path) -> list[str]:
     """Write ``target`` from ``segments`` (file, first source pts); returns notes on streams that could not be copied."""
     partial = partial_path(target)
-    try:
-        notes = _write(source, segments, plan, partial, transcode=False)
-    except av.FFmpegError:  # the container refused a copied stream: transcode audio, drop subtitles
-        partial.unlink(missing_ok=True)
-        notes = _write(source, segments, plan, partial, transcode=True)
+    for level, uncopied in enumerate(_FALLBACKS):
+        try:
+            notes = _write(source, segments, plan, partial, uncopied)
+            break
+        except (av.FFmpegError, ValueError):  # the container refused a copied stream (PyAV checks some up front): copy less
+            partial.unlink(missing_ok=True)
+            if level == len(_FALLBACKS) - 1:
+                raise
     os.replace(partial, target)
     return notes
+
+
+# Stream kinds not copied, tried in order: everything copied; subtitles dropped; audio transcoded too.
+_FALLBACKS: tuple[frozenset[str], ...] = (frozenset(), frozenset({"subtitle"}), frozenset({"subtitle", "audio"}))
 
 
 def _time(packet: av.Packet) -> Fraction:
@@ -85,7 +92,7 @@ def _other_packets(container: av.container.InputContainer, routes: dict[int, av.
             yield from route[1].encode(None)
 
 
-def _write(source: SourceVideo, segments: list[tuple[Path, int]], plan: OutputPlan, partial: Path, *, transcode: bool) -> list[str]:
+def _write(source: SourceVideo, segments: list[tuple[Path, int]], plan: OutputPlan, partial: Path, uncopied: frozenset[str]) -> list[str]:
     notes: list[str] = []
     with av.open(str(partial), "w", format=plan.muxer) as out, av.open(str(source.path), metadata_errors="replace") as src:
         with av.open(str(segments[0][0])) as first:
@@ -96,11 +103,11 @@ def _write(source: SourceVideo, segments: list[tuple[Path, int]], plan: OutputPl
         routes: dict[int, object] = {}
         for index, kind, codec in source.other_streams:
             stream = src.streams[index]
-            if not transcode:
+            if kind not in uncopied:
                 routes[index] = out.add_stream_from_template(stream)
             elif kind == "audio":
                 encoder = out.add_stream(_AUDIO_FALLBACK.get(plan.muxer, "aac"), rate=stream.codec_context.sample_rate)
-                encoder.layout = stream.codec_context.layout
+                encoder.layout = {1: "mono", 2: "stereo"}.get(stream.codec_context.channels, stream.codec_context.layout)  # PCM may carry no channel order
                 routes[index] = (stream, encoder)
                 notes.append(f"audio stream {index} ({codec}) transcoded to {encoder.codec_context.name}: the container cannot hold {codec}")
             else:
