@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from colorizer.inference import Colorizer
-from colorizer.video import TemporalSettings, VideoColorizer
+from colorizer.video import VideoColorizer
 from colorizer.video.progress import work_folder
 from tests.video_clips import NTSC, decode_planes, pan, photo, write_clip
 from training.metrics import colorfulness

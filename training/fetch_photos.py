@@ -57,14 +57,15 @@ def fetch_npm(work: Path, dest: Path) -> int:
     return count
 
 
-def fetch_debs(work: Path) -> Path:
+def fetch_debs(work: Path, packages: tuple[str, ...] = DEBS) -> Path:
+    """Download ``packages`` (no install: apt-get download) and unpack them under ``work/debs``."""
     root = work / "debs"
     root.mkdir(exist_ok=True)
     try:
-        _run(["apt-get", "download", *DEBS], work)
+        _run(["apt-get", "download", *packages], work)
     except subprocess.CalledProcessError:
         _run(["apt-get", "update"], work)
-        _run(["apt-get", "download", *DEBS], work)
+        _run(["apt-get", "download", *packages], work)
     for deb in sorted(work.glob("*.deb")):
         _run(["dpkg", "-x", str(deb), str(root)], work)
     return root

@@ -24,9 +24,14 @@ def dis_flow(current: np.ndarray, previous: np.ndarray) -> np.ndarray:
 
 
 def _sample(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    """``image`` at ``p + flow[p]`` (bilinear); NaN where that point lies outside the frame."""
     height, width = flow.shape[:2]
     grid_x, grid_y = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
-    return cv2.remap(image, grid_x + flow[..., 0], grid_y + flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=(np.nan,) * 4)
+    map_x, map_y = grid_x + flow[..., 0], grid_y + flow[..., 1]
+    warped = cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    outside = (map_x < -0.5) | (map_x > width - 0.5) | (map_y < -0.5) | (map_y > height - 0.5)
+    warped[outside] = np.nan
+    return warped
 
 
 def visible_mask(backward: np.ndarray, forward: np.ndarray) -> np.ndarray:

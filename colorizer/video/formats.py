@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-
 from colorizer.inputs import VIDEO_EXTENSIONS  # noqa: F401 - re-exported: the one list of video file names
 
 

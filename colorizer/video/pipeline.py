@@ -16,6 +16,7 @@ from pathlib import Path
 import av
 
 from colorizer.inference import Colorizer
+from colorizer.inputs import safe_output_path
 from colorizer.video.assemble import assemble
 from colorizer.video.decode import decode_frames
 from colorizer.video.formats import OutputPlan, plan_output
@@ -82,7 +83,7 @@ class VideoColorizer:
             source = probe_video(path)
             plan = self.plan(source)
             result.notes = source.notes + plan.notes
-            target = _safe_target(output_stem, plan.extension, sources | {path.resolve()})
+            target = safe_output_path(output_stem, plan.extension, set(sources | {path.resolve()}))
             progress = Progress(target, self._key(source, plan), restart=self.restart)
             result.resumed_frames = progress.manifest.frames
             result.frames = self._colorize(source, plan, progress, on_progress or (lambda done, total: None))
@@ -121,15 +122,6 @@ class VideoColorizer:
         if not progress.manifest.segments:
             raise VideoError(source.path, "no frame could be decoded")
         return done
-
-
-def _safe_target(stem: Path, extension: str, sources: frozenset[Path]) -> Path:
-    """``stem + extension``, renamed with ``_colorized`` if that would overwrite an input."""
-    target = stem.with_name(stem.name + extension)
-    while target.resolve() in sources:
-        stem = stem.with_name(stem.name + "_colorized")
-        target = stem.with_name(stem.name + extension)
-    return target
 
 
 def _batches(frames: Iterator[av.VideoFrame], size: int) -> Iterator[list[av.VideoFrame]]:

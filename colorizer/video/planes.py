@@ -2,30 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from fractions import Fraction
-
 import av
 import numpy as np
 
 from colorizer.video.formats import PlanarLayout
-
-
-@dataclass
-class FramePlanes:
-    """One frame's planes (copies, (rows, cols) each) and its timing."""
-
-    y: np.ndarray
-    pts: int
-    time_base: Fraction
-
-    @property
-    def height(self) -> int:
-        return self.y.shape[0]
-
-    @property
-    def width(self) -> int:
-        return self.y.shape[1]
 
 
 def _plane_view(plane: av.video.plane.VideoPlane, dtype: str) -> np.ndarray:
@@ -40,13 +20,6 @@ def read_luma(frame: av.VideoFrame, layout: PlanarLayout) -> np.ndarray:
     return _plane_view(frame.planes[0], layout.dtype).copy()
 
 
-def read_chroma(frame: av.VideoFrame, layout: PlanarLayout) -> tuple[np.ndarray, np.ndarray] | None:
-    """Copies of the U and V planes, or None for a gray frame."""
-    if not layout.has_chroma:
-        return None
-    return _plane_view(frame.planes[1], layout.dtype).copy(), _plane_view(frame.planes[2], layout.dtype).copy()
-
-
 def chroma_shape(layout: PlanarLayout, height: int, width: int) -> tuple[int, int]:
     """(rows, cols) of each chroma plane of a ``height`` × ``width`` frame (rounded up, as FFmpeg does)."""
     return -(-height >> layout.shift_y), -(-width >> layout.shift_x)
@@ -59,12 +32,6 @@ def build_frame(y: np.ndarray, u: np.ndarray, v: np.ndarray, layout: PlanarLayou
     for plane, data in zip(frame.planes, (y, u, v)):
         _plane_view(plane, layout.dtype)[...] = data
     return frame
-
-
-def copy_timing(target: av.VideoFrame, source: av.VideoFrame | FramePlanes, pts: int) -> None:
-    """Give ``target`` the source's timestamp."""
-    target.pts = pts
-    target.time_base = source.time_base
 
 
 def luma_unit(y: np.ndarray, layout: PlanarLayout, full_range: bool) -> np.ndarray:
