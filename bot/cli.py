@@ -13,7 +13,7 @@ from bot.commands.run import run_command, run_once_command
 from bot.commands.sandbox import sandbox_command
 from bot.commands.serve import serve_command
 from bot.commands.status import status_command
-from bot.commands.train import eval_command, export_command, train_command
+from training.cli import eval_command, export_command, train_command
 
 app = typer.Typer(
     name="colorbot",
@@ -33,7 +33,7 @@ app.command("samples")(samples_command)
 app.command("sandbox")(sandbox_command)
 app.command("demo")(demo_command)
 app.command("config")(config_command)
-app.command("train")(train_command)
+app.command("train")(train_command)  # training owns these three (training/cli.py); the bot only mounts them
 app.command("eval")(eval_command)
 app.command("export")(export_command)
 

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 from colorizer.atomic import atomic_output
-from colorizer.model import ResidualColorizer, build_colorizer
+from colorizer.model import ColorizerNet, build_colorizer
 
 FORMAT = "colorbot.checkpoint"
 FORMAT_VERSION = 1
@@ -33,7 +33,7 @@ def colorbot_version() -> str:
         return "unknown"
 
 
-def save_checkpoint(path: str | Path, model: ResidualColorizer, meta: dict[str, Any] | None = None, *, half: bool = False) -> Path:
+def save_checkpoint(path: str | Path, model: ColorizerNet, meta: dict[str, Any] | None = None, *, half: bool = False) -> Path:
     """Write ``model`` and ``meta`` atomically; ``half`` stores float tensors as fp16 (for shipping)."""
     path = Path(path)
     state = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().clone() for k, v in model.state_dict().items()}
@@ -70,12 +70,12 @@ def read_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     return payload
 
 
-def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> tuple[ResidualColorizer, dict[str, Any]]:
+def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> tuple[ColorizerNet, dict[str, Any]]:
     """Rebuild the model from a checkpoint (float32, eval mode) and return it with its metadata."""
     payload = read_checkpoint(path, map_location)
     config = payload["model_config"]
     try:
-        model = build_colorizer(config["backbone"], weights=None, **config.get("backbone_options", {}))
+        model = build_colorizer(config["backbone"], weights=None, arch=config.get("arch", "residual"), **config.get("backbone_options", {}))
     except (KeyError, ValueError, TypeError) as exc:
         raise CheckpointError(f"{path}: cannot rebuild the model from {config!r}: {exc}") from exc
     state = {k: (v.float() if v.is_floating_point() else v) for k, v in payload["state_dict"].items()}
@@ -83,5 +83,5 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         model.load_state_dict(state, strict=True)
     except RuntimeError as exc:
         summary = " ".join(str(exc).split())[:300]
-        raise CheckpointError(f"{path}: weights do not fit backbone {config['backbone']!r}: {summary}") from exc
+        raise CheckpointError(f"{path}: weights do not fit a {config.get('arch', 'residual')} colorizer on {config['backbone']!r}: {summary}") from exc
     return model.eval(), dict(payload["meta"])

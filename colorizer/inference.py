@@ -12,7 +12,7 @@ from PIL import Image
 
 from colorizer.checkpoint import DEFAULT_CHECKPOINT, DEFAULT_RENDER_SIZE, load_checkpoint
 from colorizer.fullres import recombine, small_gray
-from colorizer.model import ResidualColorizer
+from colorizer.model import ColorizerNet
 
 
 def pick_device(requested: str = "auto") -> torch.device:
@@ -36,7 +36,7 @@ def _autocast(device: torch.device) -> contextlib.AbstractContextManager[object]
 class Colorizer:
     """A loaded model plus how to run it: device, render size and chroma strength."""
 
-    def __init__(self, model: ResidualColorizer, *, render_size: int = DEFAULT_RENDER_SIZE, device: str = "auto", saturation: float = 1.0, meta: dict | None = None) -> None:
+    def __init__(self, model: ColorizerNet, *, render_size: int = DEFAULT_RENDER_SIZE, device: str = "auto", saturation: float = 1.0, meta: dict | None = None) -> None:
         self.device = pick_device(device)
         self.model = model.eval().to(self.device)
         if self.device.type == "cuda":

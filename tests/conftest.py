@@ -11,13 +11,13 @@ import torch
 from bot.sandbox import SandboxServer
 from colorizer.checkpoint import save_checkpoint
 from colorizer.inference import Colorizer
-from colorizer.model import ResidualColorizer, build_colorizer
+from colorizer.model import ColorizerNet, build_colorizer
 from tests.db_backends import database_url, postgres_url  # noqa: F401 - fixtures: SQLite and PostgreSQL
 
 TEST_RENDER_SIZE = 64
 
 
-def vivid_colorizer(backbone: str = "resnet18", seed: int = 0, **options: object) -> ResidualColorizer:
+def vivid_colorizer(backbone: str = "resnet18", seed: int = 0, **options: object) -> ColorizerNet:
     """A random-weight colorizer whose head is not zero, so it predicts strong, varied colours."""
     torch.manual_seed(seed)
     model = build_colorizer(backbone, **options)

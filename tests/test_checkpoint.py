@@ -81,7 +81,7 @@ def test_weights_of_another_backbone_are_refused(tmp_path):
     payload = torch.load(path, weights_only=True)
     payload["model_config"]["backbone"] = "resnet34"
     torch.save(payload, path)
-    with pytest.raises(CheckpointError, match="do not fit backbone 'resnet34'"):
+    with pytest.raises(CheckpointError, match="do not fit a residual colorizer on 'resnet34'"):
         load_checkpoint(path)
 
 

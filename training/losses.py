@@ -159,18 +159,18 @@ class ClassHead(nn.Module):
 def colorizer_forward_with_features(model: nn.Module, gray: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """The colorizer's forward (``colorizer.model.ResidualColorizer``), also returning the decoder
     feature after adding the shallowest tap (channels = ``model.backbone.channels[0]``)."""
-    from colorizer.model import _upsample_to
+    from colorizer.decoders.base import upsample_to
 
     gray3 = gray.expand(-1, 3, -1, -1)
     taps = model.backbone(gray3)
     x = F.relu(model.reduce(model.tap_norms[-1](taps[-1])))
     feature = x
     for level in range(len(taps) - 2, -1, -1):
-        x = _upsample_to(x, taps[level]) + model.tap_norms[level](taps[level])
+        x = upsample_to(x, taps[level]) + model.tap_norms[level](taps[level])
         if level == 0:
             feature = x
         x = F.relu(model.fuse[level](x))
-    x = _upsample_to(x, gray3) + model.input_norm(gray3)
+    x = upsample_to(x, gray3) + model.input_norm(gray3)
     x = F.relu(model.refine(x))
     return torch.sigmoid(model.head(x)), feature
 

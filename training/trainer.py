@@ -24,7 +24,8 @@ from torch import nn
 
 from colorizer.checkpoint import DEFAULT_RENDER_SIZE, save_checkpoint
 from colorizer.color import unit_to_uv
-from colorizer.model import ResidualColorizer, build_colorizer
+from colorizer.decoders import list_decoders
+from colorizer.model import ColorizerNet, build_colorizer
 from training import distributed as dist_utils
 from training.data import DEFAULT_MIN_COLORFULNESS, ColorDataset, ResumableSampler, center_square, list_images, make_loader, open_rgb, to_uint8_tensor, worker_count
 from training.losses import (
@@ -51,6 +52,7 @@ class TrainConfig:
     out_dir: str = "runs/train"
     val_data: str | None = None
     backbone: str = "efficientnet_lite0"
+    arch: str = "residual"  # decoder design: colorizer.decoders (residual | hypercolumn | hypercolumn-linear)
     weights: str | None = "imagenet"
     init_from: str | None = None  # start from this colorbot checkpoint's weights (fine-tuning)
     backbone_options: dict[str, Any] = field(default_factory=dict)
@@ -97,6 +99,10 @@ class TrainConfig:
             raise ValueError(f"optimizer must be sgd or adamw, got {c.optimizer!r}")
         if c.loss not in LOSSES:
             raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {c.loss!r}")
+        if c.arch not in list_decoders():
+            raise ValueError(f"arch must be one of {', '.join(list_decoders())}, got {c.arch!r}")
+        if c.loss == "seed+classification" and c.arch != "residual":
+            raise ValueError("--loss seed+classification taps the residual decoder; use it with --arch residual")
         if c.precision not in ("auto", "bf16", "fp16", "fp32"):
             raise ValueError(f"precision must be auto, bf16, fp16 or fp32, got {c.precision!r}")
         if c.lr is None:
@@ -111,7 +117,7 @@ class TrainConfig:
 class TrainModule(nn.Module):
     """The colorizer plus the optional classification head: what DDP / compile wrap."""
 
-    def __init__(self, model: ResidualColorizer, class_bins: int | None = None) -> None:
+    def __init__(self, model: ColorizerNet, class_bins: int | None = None) -> None:
         super().__init__()
         self.model = model
         self.class_head = ClassHead(class_bins, model.backbone.channels[0]) if class_bins else None
@@ -195,10 +201,11 @@ class Trainer:
             from colorizer.checkpoint import load_checkpoint
 
             model, _ = load_checkpoint(c.init_from)
-            if model.config.get("backbone") != c.backbone:
-                raise ValueError(f"--init-from {c.init_from} is a {model.config.get('backbone')} model, not {c.backbone}")
+            if model.config.get("backbone") != c.backbone or model.config.get("arch", "residual") != c.arch:
+                raise ValueError(f"--init-from {c.init_from} is a {model.config.get('arch', 'residual')} model on "
+                                 f"{model.config.get('backbone')}, not {c.arch} on {c.backbone}")
         else:
-            model = build_colorizer(c.backbone, weights=c.weights, **c.backbone_options)
+            model = build_colorizer(c.backbone, weights=c.weights, arch=c.arch, **c.backbone_options)
         self.class_loss = ClassificationLoss().to(self.device) if c.loss == "seed+classification" else None
         self.module = TrainModule(model, self.class_loss.num_bins if self.class_loss else None).to(self.device)
         if self.channels_last:
@@ -237,10 +244,10 @@ class Trainer:
         self._val_batch: torch.Tensor | None = None
 
     @property
-    def model(self) -> ResidualColorizer:
+    def model(self) -> ColorizerNet:
         return self.module.model
 
-    def _make_optimizer(self, model: ResidualColorizer) -> torch.optim.Optimizer:
+    def _make_optimizer(self, model: ColorizerNet) -> torch.optim.Optimizer:
         c = self.config
         backbone_ids = {id(p) for p in model.backbone.parameters()}
         rest = [p for p in self.module.parameters() if id(p) not in backbone_ids and p.requires_grad]
@@ -283,7 +290,7 @@ class Trainer:
             return
         state = load_state(path)
         saved = state["config"]
-        for key in ("backbone", "size", "batch_size", "seed", "loss"):
+        for key in ("backbone", "arch", "size", "batch_size", "seed", "loss"):
             if saved.get(key) != getattr(self.config, key):
                 log.warning("--resume: %s was %r, now %r: the run will not continue exactly", key, saved.get(key), getattr(self.config, key))
         if state.get("world_size") != self.dist.world_size:
@@ -493,7 +500,7 @@ class Trainer:
                         loss_avg = torch.tensor([float(window_loss) / window_n])
                         if self.dist.enabled:
                             dist_utils.all_reduce(loss_avg, "mean")
-                        record = {"split": "train", "step": self.step, "epoch": self.epoch, "loss": float(loss_avg),
+                        record = {"split": "train", "step": self.step, "epoch": self.epoch, "images_seen": self.images_seen, "loss": float(loss_avg),
                                   "lr": self.optimizer.param_groups[0]["lr"], "images_per_s": window_images / max(elapsed, 1e-9),
                                   "skipped_corrupt": self.skipped["corrupt"], "skipped_gray": self.skipped["gray"]}
                         if metrics:

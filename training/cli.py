@@ -1,7 +1,8 @@
-"""``colorbot train`` and ``colorbot eval``: option parsing only; the work is in ``training``.
+"""``colorbot train``, ``colorbot eval`` and ``colorbot export``: option parsing only; the work is in ``training``.
 
-Multi-GPU: ``torchrun --nproc_per_node 8 -m training train --data imagenet/train ...`` (the same
-options; ``python -m training`` exposes these two commands without the rest of the bot).
+Training owns its command line; ``bot/cli.py`` only mounts these. Multi-GPU:
+``torchrun --nproc_per_node 8 -m training train --data imagenet/train ...`` (the same options;
+``python -m training`` exposes them without the rest of the bot).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ def train_command(
     out: Annotated[Path, typer.Option(help="Run folder: checkpoints, resume state, metrics, val-imgs/, curve.png.")] = Path("runs/train"),
     val_data: Annotated[Optional[str], typer.Option(help="Validation photos (default: a fixed sample of the training set).")] = None,
     backbone: Annotated[str, typer.Option(help="Backbone name (colorizer.backbones).")] = "efficientnet_lite0",
+    arch: Annotated[str, typer.Option(help="Decoder design (colorizer.decoders): residual (the residual encoder), hypercolumn or hypercolumn-linear (the seed's first designs).")] = "residual",
     weights: Annotated[str, typer.Option(help="Backbone init: 'imagenet', 'none' or a state-dict path.")] = "imagenet",
     init_from: Annotated[Optional[Path], typer.Option(help="Start from this colorbot checkpoint (fine-tune; --backbone must match).")] = None,
     size: Annotated[int, typer.Option(help="Training crop size (px).")] = 224,
@@ -65,7 +67,7 @@ def train_command(
 
     _logging()
     config = TrainConfig(
-        data=data, out_dir=str(out), val_data=val_data, backbone=backbone, weights=None if weights.lower() == "none" else weights,
+        data=data, out_dir=str(out), val_data=val_data, backbone=backbone, arch=arch, weights=None if weights.lower() == "none" else weights,
         init_from=str(init_from) if init_from else None,
         size=size, batch_size=batch_size, steps=steps, epochs=epochs, max_minutes=max_minutes, optimizer=optimizer, lr=lr,
         backbone_lr=backbone_lr, freeze_backbone=freeze_backbone, weight_decay=weight_decay, warmup_steps=warmup_steps,
@@ -136,3 +138,9 @@ def export_command(
     size_mb = out.stat().st_size / 1e6
     typer.echo(f"{out}: {size_mb:.1f} MB, {meta['steps']} steps, {meta['images_seen']} images seen"
                + (f", {meta['train_minutes']} min" if "train_minutes" in meta else ""))
+
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Train, evaluate and export colorizers.")
+app.command("train")(train_command)
+app.command("eval")(eval_command)
+app.command("export")(export_command)

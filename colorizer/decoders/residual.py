@@ -1,0 +1,58 @@
+"""The residual-encoder colorizer (Dahl, 2016) on any registered backbone.
+
+The deepest tap predicts colour; walking back up, each shallower tap is batch-normalised and
+added after upsampling, then the gray input itself; the head emits U and V through a sigmoid.
+Convolutions carry no bias (batch norm stands in for it) and are followed by ReLU, except the
+head. For VGG16 with 4 stages this is exactly the original:
+
+    BN(conv4_3) → 1×1 512→256 → ×2 + BN(conv3_3) → 3×3 →128 → ×2 + BN(conv2_2) → 3×3 →64
+    → ×2 + BN(conv1_2) → 3×3 →3 → + BN(gray×3) → 3×3 →3 → 3×3 →2 → sigmoid
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from colorizer.backbones import Backbone
+from colorizer.decoders import register_decoder
+from colorizer.decoders.base import ColorizerNet, conv, upsample_to
+
+
+@register_decoder("residual")
+class ResidualColorizer(ColorizerNet):
+    """The residual encoder: the deepest tap predicts colour, shallower taps are added while upsampling."""
+
+    def __init__(self, backbone: Backbone, config: dict[str, Any] | None = None) -> None:
+        super().__init__(backbone, config)
+        channels = backbone.channels
+        self.tap_norms = nn.ModuleList(nn.BatchNorm2d(c) for c in channels)
+        self.reduce = conv(channels[-1], channels[-2], 1)
+        # fuse[i] runs after adding tap i (deep to shallow, skipping the deepest) and maps to the
+        # next shallower tap's width, or to 3 channels after the shallowest tap.
+        widths_out = [channels[i - 1] if i > 0 else 3 for i in range(len(channels) - 1)]
+        self.fuse = nn.ModuleList(conv(channels[i], widths_out[i], 3) for i in range(len(channels) - 1))
+        self.input_norm = nn.BatchNorm2d(3)
+        self.refine = conv(3, 3, 3)
+        self.head = conv(3, 2, 3)
+        self._init_decoder()
+
+    def _init_decoder(self) -> None:
+        for conv in [self.reduce, *self.fuse, self.refine]:
+            nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
+        # A zero head makes an untrained model predict U = V = 0: plain gray, never noise.
+        nn.init.zeros_(self.head.weight)
+
+    def forward(self, gray: torch.Tensor) -> torch.Tensor:
+        gray3 = gray.expand(-1, 3, -1, -1)
+        taps = self.backbone(gray3)
+        x = F.relu(self.reduce(self.tap_norms[-1](taps[-1])))
+        for level in range(len(taps) - 2, -1, -1):
+            x = upsample_to(x, taps[level]) + self.tap_norms[level](taps[level])
+            x = F.relu(self.fuse[level](x))
+        x = upsample_to(x, gray3) + self.input_norm(gray3)
+        x = F.relu(self.refine(x))
+        return torch.sigmoid(self.head(x))
