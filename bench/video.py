@@ -3,8 +3,8 @@
 1. frames/s at 360p and 1080p on a real clip (Debian python3-imageio's cockatoo.mp4, made black
    and white and scaled), against PyAV's own decode + encode of the same clip with the same
    encoder settings (the floor of any pipeline that re-encodes), and against real time.
-2. Peak RSS of a fresh `colorbot colorize` process on 360p clips of growing length: flat in the
-   film's length means the whole film is never held.
+2. Peak RSS of a fresh `colorbot colorize` process on 360p and 1080p clips of growing length:
+   flat in the film's length means the whole film is never held.
 3. With a GPU: frames/s at 1080p with larger frame batches.
 
 Needs the clips: python -m training.fetch_clips data/clips
@@ -130,14 +130,16 @@ def main() -> int:
                 "x_real_time_20fps": round(frames / temporal / 20, 2), "x_real_time_29.97fps": round(frames / temporal / 29.97, 2),
             }
             print(name, json.dumps(report[name]), flush=True)
-        lengths = (2, 8, 24) if args.quick else (5, 20, 60)
-        rss = {}
-        for length in lengths:
-            clip = write_gray_clip(source, work / f"rss-{length}.mp4", (640, 360), length)
-            rss[f"{length}s"] = round(peak_rss_mb(clip, work / f"rss-out-{length}"), 1)
-        rss["longest_over_shortest"] = round(rss[f"{lengths[-1]}s"] / rss[f"{lengths[0]}s"], 3)
-        report["peak_rss_mb_360p"] = rss
-        print("peak RSS", json.dumps(rss), flush=True)
+        rss_lengths = {"360p": ((640, 360), (2, 8, 24) if args.quick else (5, 20, 60)),
+                       "1080p": ((1920, 1080), (2, 6) if args.quick else (10, 40))}
+        for name, (size, lengths) in rss_lengths.items():
+            rss = {}
+            for length in lengths:
+                clip = write_gray_clip(source, work / f"rss-{name}-{length}.mp4", size, length)
+                rss[f"{length}s"] = round(peak_rss_mb(clip, work / f"rss-out-{name}-{length}"), 1)
+            rss["longest_over_shortest"] = round(rss[f"{lengths[-1]}s"] / rss[f"{lengths[0]}s"], 3)
+            report[f"peak_rss_mb_{name}"] = rss
+            print(f"peak RSS {name}", json.dumps(rss), flush=True)
         if torch.cuda.is_available():
             gpu = Colorizer.from_checkpoint(device="cuda")
             clip = work / "1080p.mp4"

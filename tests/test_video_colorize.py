@@ -290,3 +290,36 @@ def test_a_container_that_refuses_a_stream_drops_subtitles_first_then_transcodes
         seconds = sum(float(p.duration * p.time_base) for p in out.demux(audio=0) if p.duration)
     assert abs(seconds - 1.2) < 0.1, "the transcoded audio lasts as long as the film"
     assert any("transcoded to libopus" in note for note in to_webm.notes)
+
+
+def test_ctrl_c_on_the_command_then_the_same_command_continues(vivid_checkpoint, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    clip = write_clip(tmp_path / "reel.mp4", pan(photo("astronaut", 600), (320, 180), 192, step=1.5), rate=Fraction(24), audio=False)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "bot.cli", "colorize", str(clip), "-o", str(out), "--model", str(vivid_checkpoint),
+               "--render-size", "192", "--batch-size", "2", "--segment-seconds", "1"]
+    manifest = work_folder(out / "reel.mp4") / "manifest.json"
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONPATH": "."})
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if manifest.exists() and len(json.loads(manifest.read_text())["segments"]) >= 2:
+            break
+        time.sleep(0.02)
+    assert process.poll() is None, "the film finished before it could be interrupted: " + process.communicate()[0]
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 130, output
+    assert "interrupted: " in output and "run the same command again" in output
+    assert not (out / "reel.mp4").exists()
+    saved = sum(s["frames"] for s in json.loads(manifest.read_text())["segments"])
+    assert 48 <= saved < 192
+    again = subprocess.run(command, capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": "."})
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert f"continued after {saved}" in again.stdout + again.stderr
+    ys, _, stamps, _ = decode_planes(out / "reel.mp4")
+    assert len(ys) == 192 and stamps == sorted(stamps) and len(set(stamps)) == 192
