@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from colorizer.inference import Colorizer
-from colorizer.video import VideoColorizer
+from colorizer.video import TemporalSettings, VideoColorizer
 from colorizer.video.progress import work_folder
 from tests.video_clips import NTSC, decode_planes, pan, photo, write_clip
 from training.metrics import colorfulness
@@ -127,9 +127,11 @@ def short_clip(tmp_path) -> Path:
     return write_clip(tmp_path / "short.mp4", pan(photo("chelsea", 300), (320, 180), 24), rate=Fraction(12))
 
 
-def test_interrupted_run_resumes_at_the_last_segment_and_matches_an_uninterrupted_run(short_clip, colorizer, tmp_path):
-    def runner() -> VideoColorizer:
-        return VideoColorizer(colorizer, batch_size=2, segment_seconds=0.5)
+@pytest.mark.parametrize(("batch_size", "keyframes", "segments"), [(2, 1, [6, 6]), (4, 1, [8]), (3, 3, [6, 6])])
+def test_interrupted_run_resumes_at_the_last_segment_and_matches_an_uninterrupted_run(short_clip, colorizer, tmp_path,
+                                                                                        batch_size, keyframes, segments):
+    def runner() -> VideoColorizer:  # segments of 0.5 s = 6 frames, closed between batches
+        return VideoColorizer(colorizer, batch_size=batch_size, segment_seconds=0.5, temporal=TemporalSettings(keyframe_interval=keyframes))
 
     whole = runner().run(short_clip, tmp_path / "whole" / "short")
 
@@ -142,9 +144,9 @@ def test_interrupted_run_resumes_at_the_last_segment_and_matches_an_uninterrupte
         runner().run(short_clip, tmp_path / "resumed" / "short", stop_midway)
     assert not target.exists() and not list(target.parent.glob(".*partial*")), "nothing sits under the final name"
     manifest = json.loads((work_folder(target) / "manifest.json").read_text())
-    assert [s["frames"] for s in manifest["segments"]] == [6, 6]
+    assert [s["frames"] for s in manifest["segments"]] == segments
     resumed = runner().run(short_clip, tmp_path / "resumed" / "short")
-    assert resumed.error is None and resumed.resumed_frames == 12 and resumed.frames == 24
+    assert resumed.error is None and resumed.resumed_frames == sum(segments) and resumed.frames == 24
     assert not work_folder(target).exists()
     whole_y, whole_uv, whole_pts, _ = decode_planes(whole.output)
     got_y, got_uv, got_pts, _ = decode_planes(resumed.output)

@@ -128,3 +128,18 @@ def test_visible_mask_marks_pixels_whose_flow_disagrees_both_ways():
     forward[:, 10:] = 5.0  # the right half claims to move, the way back says it did not
     mask = visible_mask(backward, forward)
     assert mask[:, :9].all() and not mask[:, 11:].any()
+
+
+def test_keyframe_interval_runs_the_net_on_every_kth_frame_and_on_every_new_shot():
+    filt = TemporalFilter(TemporalSettings(keyframe_interval=3))
+    shot_a = [_gray(f) for f in pan(photo("astronaut", 480), (320, 180), 7, step=4)]
+    shot_b = [_gray(f) for f in pan(photo("coffee", 300), (320, 180), 4)]
+    plans = [filt.plan(g) for g in shot_a + shot_b]  # a whole batch is planned before it is blended
+    assert [p.predict for p in plans] == [True, False, False, True, False, False, True] + [True, False, False, True]
+    assert [p.new_shot for p in plans].count(True) == 2
+    uv = np.full((2, 180, 320), 0.05, np.float32)
+    outputs = [filt.blend(g, uv if p.predict else None, p) for g, p in zip(shot_a + shot_b, plans)]
+    assert filt.shots == 2
+    np.testing.assert_allclose(outputs[1][:, 60:120, 100:200], 0.05, atol=1e-4)  # carried along the flow
+    with pytest.raises(ValueError, match="exactly for the frames"):
+        filt.blend(shot_b[0], None, filt.plan(shot_a[0]))  # a cut back to shot A needs a prediction

@@ -97,6 +97,7 @@ def eval_command(
     limit: Annotated[Optional[int], typer.Option(help="Score only the first N photos.")] = None,
     saturation: Annotated[Optional[list[float]], typer.Option(help="Also score the model at this chroma strength; repeat for a sweep (the PSNR / colourfulness trade-off).")] = None,
     max_frames: Annotated[int, typer.Option(min=2, help="Videos: score the first N frames of each clip.")] = 150,
+    keyframe_interval: Annotated[int, typer.Option(min=1, help="Videos: the temporal mode runs the net on every k-th frame of a shot.")] = 1,
 ) -> None:
     """Score a checkpoint (PSNR, SSIM, colorfulness, UV L2, FID) against gray and mean-chroma baselines.
 
@@ -108,7 +109,8 @@ def eval_command(
     _logging()
     if list_videos(data):
         try:
-            report = evaluate_videos(model, data, out, render_size=render_size, device=device, max_frames=max_frames, limit=limit)
+            report = evaluate_videos(model, data, out, render_size=render_size, device=device, max_frames=max_frames, limit=limit,
+                                     keyframe_interval=keyframe_interval)
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from exc
         typer.echo((out / "video_eval.md").read_text())

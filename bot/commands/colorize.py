@@ -30,6 +30,7 @@ def colorize_command(
     temporal: Annotated[bool, typer.Option(help="Videos: carry colour along the optical flow so it does not flicker (--no-temporal: each frame on its own).")] = True,
     video_quality: Annotated[Optional[int], typer.Option(min=0, help="Videos: the encoder's own quality scale (x264 CRF, default 18; VP9 CRF 28; MPEG-2/4 qmax 3).")] = None,
     restart: Annotated[bool, typer.Option(help="Videos: discard an interrupted run's progress instead of continuing it.")] = False,
+    keyframe_interval: Annotated[int, typer.Option(min=1, help="Videos: run the net on every k-th frame of a shot and carry the colour along the flow between (faster; needs --temporal).")] = 1,
     segment_seconds: Annotated[float, typer.Option(min=0.1, help="Videos: progress is saved every this many seconds of film (the most an interruption loses).")] = 10.0,
 ) -> None:
     """Colorize black-and-white photos and films (or the luminance of colour ones) at full resolution.
@@ -65,7 +66,8 @@ def colorize_command(
         succeeded, failed = _colorize_images(images, colorizer, progress, batch_size=batch_size, workers=workers, panel=panel,
                                              max_pixels=int(max_megapixels * 1_000_000))
         video_done, video_failed = _colorize_videos(videos, colorizer, progress, sources, batch_size=batch_size, temporal=temporal,
-                                                    quality=video_quality, restart=restart, segment_seconds=segment_seconds)
+                                                    quality=video_quality, restart=restart, segment_seconds=segment_seconds,
+                                                    keyframe_interval=keyframe_interval)
     failed += video_failed + len(errors)
     console.print(
         f"colorized {succeeded + video_done} of {len(items) + len(errors)} inputs into {output} on {colorizer.device}; {failed} failed",
@@ -103,11 +105,13 @@ def _colorize_images(items: list, colorizer, progress: Progress, **options) -> t
 
 
 def _colorize_videos(items: list, colorizer, progress: Progress, sources: frozenset[Path], *, batch_size: int,
-                     temporal: bool, quality: int | None, restart: bool, segment_seconds: float) -> tuple[int, int]:
+                     temporal: bool, quality: int | None, restart: bool, segment_seconds: float,
+                     keyframe_interval: int) -> tuple[int, int]:
     """The films, one after the other, with a bar in frames; returns (succeeded, failed)."""
     from colorizer.video import TemporalSettings, VideoColorizer
 
-    runner = VideoColorizer(colorizer, temporal=TemporalSettings() if temporal else None, batch_size=batch_size,
+    settings = TemporalSettings(keyframe_interval=keyframe_interval) if temporal else None
+    runner = VideoColorizer(colorizer, temporal=settings, batch_size=batch_size,
                             quality=quality, restart=restart, segment_seconds=segment_seconds)
     succeeded = failed = 0
     for item in items:

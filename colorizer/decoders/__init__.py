@@ -9,39 +9,27 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from colorizer.decoders.base import ColorizerNet
+from colorizer.registry import Registry
 
 DEFAULT_ARCH = "residual"
 DecoderBuilder = Callable[..., ColorizerNet]
-_REGISTRY: dict[str, DecoderBuilder] = {}
-
-
-def register_decoder(name: str) -> Callable[[DecoderBuilder], DecoderBuilder]:
-    """Decorator: make ``builder(backbone, config) -> ColorizerNet`` available by name."""
-
-    def decorate(builder: DecoderBuilder) -> DecoderBuilder:
-        if name in _REGISTRY:
-            raise ValueError(f"decoder {name!r} registered twice")
-        _REGISTRY[name] = builder
-        return builder
-
-    return decorate
-
-
-def list_decoders() -> list[str]:
-    _load_designs()
-    return sorted(_REGISTRY)
-
-
-def decoder_builder(name: str) -> DecoderBuilder:
-    _load_designs()
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise ValueError(f"unknown arch {name!r}; choose one of {', '.join(sorted(_REGISTRY))}") from None
 
 
 def _load_designs() -> None:
     from colorizer.decoders import hypercolumn, residual  # noqa: F401 - their decorators register them
+
+
+_REGISTRY: Registry[DecoderBuilder] = Registry("arch", _load_designs)
+#: Decorator: make ``builder(backbone, config) -> ColorizerNet`` available by name.
+register_decoder = _REGISTRY.register
+
+
+def list_decoders() -> list[str]:
+    return _REGISTRY.names()
+
+
+def decoder_builder(name: str) -> DecoderBuilder:
+    return _REGISTRY.get(name)
 
 
 __all__ = ["DEFAULT_ARCH", "ColorizerNet", "decoder_builder", "list_decoders", "register_decoder"]

@@ -60,14 +60,20 @@ class FrameColorizer:
         return [read_luma(f.reformat(format=self.layout.name) if self.source.needs_conversion else f, self.layout) for f in frames]
 
     def predict_chroma(self, lumas: Sequence[np.ndarray]) -> list[np.ndarray]:
-        """Analog U, V ((2, h, w) float32, stored orientation, at the net's size) for each frame, in order."""
+        """Analog U, V ((2, h, w) float32, stored orientation, at the net's size) for each frame, in order.
+
+        With a temporal filter whose keyframe interval is k > 1, the net sees only each shot's first
+        frame and every k-th after it; the frames between carry the colour along the flow.
+        """
         grays = [self._small_gray(y) for y in lumas]
-        units = self.colorizer.predict([self.colorizer.prepare(Image.fromarray(g)) for g in grays])
+        plans = [self.temporal.plan(g) if self.temporal is not None else None for g in grays]
+        wanted = [g for g, plan in zip(grays, plans) if plan is None or plan.predict]
+        units = iter(self.colorizer.predict([self.colorizer.prepare(Image.fromarray(g)) for g in wanted]))
         chroma: list[np.ndarray] = []
-        for gray, unit in zip(grays, units):
-            uv = unit_to_uv(unit[None].float())[0].numpy() * self.colorizer.saturation
+        for gray, plan in zip(grays, plans):
+            uv = unit_to_uv(next(units)[None].float())[0].numpy() * self.colorizer.saturation if plan is None or plan.predict else None
             if self.temporal is not None:
-                uv = self.temporal(gray, uv)
+                uv = self.temporal.blend(gray, uv, plan)
             chroma.append(np.rot90(uv, -self.turns, axes=(1, 2)) if self.turns else uv)
         return chroma
 

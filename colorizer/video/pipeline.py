@@ -114,6 +114,7 @@ class VideoColorizer:
                 for frame in frames.colorize(batch):
                     sink.put(frame)
                     done += 1
+                sink.end_batch()
                 on_progress(done, source.frames_estimate)
             sink.finish()
         except BaseException:

@@ -24,7 +24,7 @@ MAX_QUEUED = 24
 
 
 class SegmentSink:
-    """Writes a film's colorized frames as segments of ``segment_frames`` frames."""
+    """Writes a film's colorized frames as segments of at least ``segment_frames`` frames, ended between batches."""
 
     def __init__(self, progress: Progress, plan: OutputPlan, source: SourceVideo, segment_frames: int,
                  state: Callable[[], dict[str, np.ndarray]]) -> None:
@@ -43,6 +43,10 @@ class SegmentSink:
         self._last_pts = frame.pts
         self._count += 1
         self._submit(self._write, frame)
+
+    def end_batch(self) -> None:
+        """Close the segment once it is long enough. Only here, between batches: the temporal
+        filter's state then belongs to the segment's last frame, so a resumed run continues exactly."""
         if self._count >= self.segment_frames:
             self._end_segment()
 

@@ -24,6 +24,7 @@ class TemporalSettings:
     match_sigma: float = 10.0  # gray mismatch (levels) at which trust in the warped chroma falls to 1/e
     cut_threshold: float = 0.35  # histogram distance (0–1) above which a frame starts a new shot
     histogram_bins: int = 32
+    keyframe_interval: int = 1  # run the net on every k-th frame of a shot (and its first); carry colour between
 
 
 def luminance_histogram(gray: np.ndarray, bins: int) -> np.ndarray:
@@ -78,6 +79,14 @@ def warp(image: np.ndarray, flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return warped, inside
 
 
+@dataclass(frozen=True)
+class FramePlan:
+    """What the filter will do with one frame: start a shot, and whether the net must predict it."""
+
+    new_shot: bool
+    predict: bool
+
+
 class TemporalFilter:
     """Per-shot recursive blend of warped previous chroma and fresh predictions, at the net's resolution."""
 
@@ -87,22 +96,41 @@ class TemporalFilter:
         self._dis = _dis()
         self._gray: np.ndarray | None = None
         self._uv: np.ndarray | None = None  # (h, w, 2) float32: the last output
+        self._since_prediction = 0  # frames planned since the last one the net saw
+        self._planned_shape: tuple[int, ...] | None = None
         self.shots = 0
 
     def __call__(self, gray: np.ndarray, uv: np.ndarray) -> np.ndarray:
         """The output chroma ((2, h, w), like ``uv``) of the frame whose 8-bit gray is ``gray``."""
+        return self.blend(gray, uv, self.plan(gray))
+
+    def plan(self, gray: np.ndarray) -> FramePlan:
+        """Register the next frame (in order; a batch may be planned before any of it is blended)."""
         cut = self.cuts.is_cut(gray)
-        current = np.ascontiguousarray(np.moveaxis(uv, 0, -1), dtype=np.float32)
-        if cut or self._gray is None or self._gray.shape != gray.shape:
+        new_shot = cut or self._planned_shape != gray.shape
+        predict = new_shot or self._since_prediction + 1 >= self.settings.keyframe_interval
+        self._since_prediction = 0 if predict else self._since_prediction + 1
+        self._planned_shape = gray.shape
+        return FramePlan(new_shot, predict)
+
+    def blend(self, gray: np.ndarray, uv: np.ndarray | None, plan: FramePlan) -> np.ndarray:
+        """The output chroma of a planned frame; ``uv`` is the net's prediction when ``plan.predict``."""
+        if plan.predict == (uv is None):
+            raise ValueError("blend needs the net's prediction exactly for the frames its plan asked for")
+        if plan.new_shot:
             self.shots += 1
-            output = current
+            output = np.ascontiguousarray(np.moveaxis(uv, 0, -1), dtype=np.float32)
         else:
             flow = backward_flow(self._dis, gray, self._gray)
             warped_uv, inside = warp(self._uv, flow)
-            warped_gray, _ = warp(self._gray, flow)
-            mismatch = cv2.GaussianBlur(np.abs(gray.astype(np.float32) - warped_gray.astype(np.float32)), (5, 5), 0)
-            trust = self.settings.carry * np.exp(-np.square(mismatch / self.settings.match_sigma)) * inside
-            output = current + trust[..., None] * (warped_uv - current)
+            if uv is None:
+                output = warped_uv
+            else:
+                current = np.ascontiguousarray(np.moveaxis(uv, 0, -1), dtype=np.float32)
+                warped_gray, _ = warp(self._gray, flow)
+                mismatch = cv2.GaussianBlur(np.abs(gray.astype(np.float32) - warped_gray.astype(np.float32)), (5, 5), 0)
+                trust = self.settings.carry * np.exp(-np.square(mismatch / self.settings.match_sigma)) * inside
+                output = current + trust[..., None] * (warped_uv - current)
         self._gray, self._uv = gray, output
         return np.moveaxis(output, -1, 0)
 
@@ -110,7 +138,7 @@ class TemporalFilter:
         """What a resumed run needs to continue seamlessly (empty before the first frame)."""
         if self._gray is None or self._uv is None:
             return {}
-        state = {"gray": self._gray, "uv": self._uv}
+        state = {"gray": self._gray, "uv": self._uv, "since_prediction": np.array(self._since_prediction)}
         histogram = self.cuts.state()
         if histogram is not None:
             state["histogram"] = histogram
@@ -119,4 +147,6 @@ class TemporalFilter:
     def restore(self, state: dict[str, np.ndarray]) -> None:
         if "gray" in state and "uv" in state:
             self._gray, self._uv = state["gray"], state["uv"].astype(np.float32)
+            self._since_prediction = int(state.get("since_prediction", 0))
+            self._planned_shape = self._gray.shape
             self.cuts.restore(state.get("histogram"))
