@@ -2,7 +2,8 @@
 
 1. frames/s at 360p and 1080p on a real clip (Debian python3-imageio's cockatoo.mp4, made black
    and white and scaled), against PyAV's own decode + encode of the same clip with the same
-   encoder settings (the floor of any pipeline that re-encodes), and against real time.
+   encoder settings (the floor of any pipeline that re-encodes), and against real time; also
+   frame by frame (the flow filter's cost) and with the net on every 2nd / 4th frame.
 2. Peak RSS of a fresh `colorbot colorize` process on 360p and 1080p clips of growing length:
    flat in the film's length means the whole film is never held.
 3. With a GPU: frames/s at 1080p with larger frame batches.
@@ -80,8 +81,10 @@ def floor_seconds(clip: Path, workdir: Path) -> float:
     return time.perf_counter() - start
 
 
-def colorize_seconds(colorizer: Colorizer, clip: Path, out: Path, *, temporal: bool, batch_size: int = 8) -> tuple[float, int]:
-    runner = VideoColorizer(colorizer, temporal=TemporalSettings() if temporal else None, batch_size=batch_size, restart=True)
+def colorize_seconds(colorizer: Colorizer, clip: Path, out: Path, *, temporal: bool, batch_size: int = 8,
+                     keyframe_interval: int = 1) -> tuple[float, int]:
+    settings = TemporalSettings(keyframe_interval=keyframe_interval) if temporal else None
+    runner = VideoColorizer(colorizer, temporal=settings, batch_size=batch_size, restart=True)
     start = time.perf_counter()
     result = runner.run(clip, out)
     assert result.error is None, result.error
@@ -123,9 +126,11 @@ def main() -> int:
             floor = floor_seconds(clip, work)
             temporal, frames = colorize_seconds(colorizer, clip, work / f"{name}-temporal", temporal=True)
             per_frame, _ = colorize_seconds(colorizer, clip, work / f"{name}-per-frame", temporal=False)
+            keyframes = {k: colorize_seconds(colorizer, clip, work / f"{name}-k{k}", temporal=True, keyframe_interval=k)[0] for k in (2, 4)}
             report[name] = {
                 "frames": frames, "floor_fps": round(frames / floor, 1), "colorize_fps": round(frames / temporal, 1),
                 "per_frame_fps": round(frames / per_frame, 1), "colorize_over_floor": round(temporal / floor, 2),
+                **{f"keyframe_{k}_fps": round(frames / t, 1) for k, t in keyframes.items()},
                 "temporal_cost": round(temporal / per_frame, 2),
                 "x_real_time_20fps": round(frames / temporal / 20, 2), "x_real_time_29.97fps": round(frames / temporal / 29.97, 2),
             }
