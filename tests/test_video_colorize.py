@@ -325,3 +325,10 @@ def test_ctrl_c_on_the_command_then_the_same_command_continues(vivid_checkpoint,
     assert f"continued after {saved}" in again.stdout + again.stderr
     ys, _, stamps, _ = decode_planes(out / "reel.mp4")
     assert len(ys) == 192 and stamps == sorted(stamps) and len(set(stamps)) == 192
+
+
+def test_an_unwritable_output_folder_is_one_error_not_a_crash(short_clip, colorizer, tmp_path):
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the output folder should be")
+    result = VideoColorizer(colorizer).run(short_clip, blocked / "short")
+    assert result.output is None and result.error is not None and str(short_clip) in result.error

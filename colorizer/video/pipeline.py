@@ -96,6 +96,10 @@ class VideoColorizer:
             result.error = str(exc)
         except av.FFmpegError as exc:
             result.error = f"{path}: FFmpeg: {' '.join(str(exc).split())[:300]}"
+        except OSError as exc:  # the output folder: full, read-only, gone
+            result.error = f"{path}: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+        except Exception as exc:  # noqa: BLE001 - one bad film never stops the batch
+            result.error = f"{path}: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
         result.seconds = time.perf_counter() - started
         return result
 
