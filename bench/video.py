@@ -4,7 +4,8 @@
    and white and scaled), against PyAV's own decode + encode of the same clip with the same
    encoder settings (the floor of any pipeline that re-encodes), and against real time; also
    frame by frame (the flow filter's cost) and with the net on every 2nd / 4th frame.
-2. Peak RSS of a fresh `colorbot colorize` process on 360p and 1080p clips of growing length:
+2. Memory of a fresh process on 360p and 1080p clips of growing length: its RSS once the model
+   is loaded, and its peak while colorizing (sampled); the difference is what the film costs, and
    flat in the film's length means the whole film is never held.
 3. With a GPU: frames/s at 1080p with larger frame batches.
 
@@ -92,19 +93,39 @@ def colorize_seconds(colorizer: Colorizer, clip: Path, out: Path, *, temporal: b
 
 
 _RSS_PROBE = """
-import resource, sys
-from bot.cli import app
-try:
-    app(["colorize", sys.argv[1], "-o", sys.argv[2], "--quiet"])
-except SystemExit:
-    pass
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+import json, sys, threading, time
+from pathlib import Path
+from colorizer.inference import Colorizer
+from colorizer.video import VideoColorizer
+
+def rss_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+
+colorizer = Colorizer.from_checkpoint(device="cpu")
+colorizer.predict([colorizer.prepare(__import__("PIL.Image").Image.new("L", (64, 64)))])
+baseline, peak, done = rss_mb(), [0.0], threading.Event()
+
+def sample():
+    while not done.is_set():
+        peak[0] = max(peak[0], rss_mb())
+        time.sleep(0.02)
+
+thread = threading.Thread(target=sample)
+thread.start()
+result = VideoColorizer(colorizer).run(Path(sys.argv[1]), Path(sys.argv[2]))
+done.set()
+thread.join()
+assert result.error is None, result.error
+print(json.dumps({"loaded_mb": baseline, "peak_mb": peak[0], "frames": result.frames}))
 """
 
 
-def peak_rss_mb(clip: Path, out: Path) -> float:
+def film_rss_mb(clip: Path, out: Path) -> dict[str, float]:
+    """RSS of a fresh process once the model is loaded, and its peak while colorizing ``clip`` (sampled every 20 ms)."""
     done = subprocess.run([sys.executable, "-c", _RSS_PROBE, str(clip), str(out)], capture_output=True, text=True, check=True)
-    return int(done.stdout.strip().splitlines()[-1]) / 1024
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> int:
@@ -121,6 +142,8 @@ def main() -> int:
     report: dict[str, object] = {"cpu_threads": torch.get_num_threads()}
     with tempfile.TemporaryDirectory(prefix="colorbot-bench-video-") as tmp:
         work = Path(tmp)
+        warm = write_gray_clip(source, work / "warm-up.mp4", (640, 360), 1)  # the first run pays oneDNN's and DIS's set-up
+        colorize_seconds(colorizer, warm, work / "warm-up", temporal=True)
         for name, size in (("360p", (640, 360)), ("1080p", (1920, 1080))):
             clip = write_gray_clip(source, work / f"{name}.mp4", size, seconds)
             floor = floor_seconds(clip, work)
@@ -138,13 +161,16 @@ def main() -> int:
         rss_lengths = {"360p": ((640, 360), (2, 8, 24) if args.quick else (5, 20, 60)),
                        "1080p": ((1920, 1080), (2, 6) if args.quick else (10, 40))}
         for name, (size, lengths) in rss_lengths.items():
-            rss = {}
+            rss: dict[str, object] = {}
             for length in lengths:
                 clip = write_gray_clip(source, work / f"rss-{name}-{length}.mp4", size, length)
-                rss[f"{length}s"] = round(peak_rss_mb(clip, work / f"rss-out-{name}-{length}"), 1)
-            rss["longest_over_shortest"] = round(rss[f"{lengths[-1]}s"] / rss[f"{lengths[0]}s"], 3)
-            report[f"peak_rss_mb_{name}"] = rss
-            print(f"peak RSS {name}", json.dumps(rss), flush=True)
+                measured = film_rss_mb(clip, work / f"rss-out-{name}-{length}")
+                rss[f"{length}s"] = {"loaded": round(measured["loaded_mb"]), "peak": round(measured["peak_mb"]),
+                                     "film": round(measured["peak_mb"] - measured["loaded_mb"])}
+            first, last = rss[f"{lengths[0]}s"], rss[f"{lengths[-1]}s"]
+            rss["film_growth_longest_over_shortest"] = round(last["film"] / max(1, first["film"]), 2)
+            report[f"memory_mb_{name}"] = rss
+            print(f"memory {name}", json.dumps(rss), flush=True)
         if torch.cuda.is_available():
             gpu = Colorizer.from_checkpoint(device="cuda")
             clip = work / "1080p.mp4"
