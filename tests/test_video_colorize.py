@@ -16,6 +16,8 @@ from typer.testing import CliRunner
 from bot.cli import app
 from colorizer.inference import Colorizer
 from colorizer.video import TemporalSettings, VideoColorizer
+from colorizer.video.formats import LAYOUTS
+from colorizer.video.planes import build_frame
 from colorizer.video.progress import work_folder
 from tests.video_clips import NTSC, decode_planes, pan, photo, write_clip
 from training.metrics import colorfulness
@@ -40,10 +42,7 @@ def _chroma(uv: np.ndarray) -> np.ndarray:
 
 
 def _rgb(y: np.ndarray, uv: np.ndarray) -> np.ndarray:
-    frame = av.VideoFrame(y.shape[1], y.shape[0], "yuv420p")
-    for plane, data in zip(frame.planes, (y, uv[0], uv[1])):
-        np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, : plane.width] = data
-    return frame.to_ndarray(format="rgb24")
+    return build_frame(y, uv[0], uv[1], LAYOUTS["yuv420p"]).to_ndarray(format="rgb24")
 
 
 @pytest.fixture(scope="module")

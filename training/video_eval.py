@@ -13,19 +13,17 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
-import av
 import cv2
 import numpy as np
 
 from colorizer.inference import Colorizer
 from colorizer.inputs import VIDEO_EXTENSIONS
 from colorizer.video.chroma import neutral_plane
-from colorizer.video.decode import decode_frames
+from colorizer.video.decode import batches, decode_frames
 from colorizer.video.formats import output_layout
 from colorizer.video.frames import FrameColorizer
 from colorizer.video.planes import build_frame
@@ -90,20 +88,16 @@ class _Track:
                 "e_warp": 1e3 * warping_error(self.chroma, grays), "cdc": color_distribution_consistency(self.small_rgb)}
 
 
-def _batches(frames: Iterator[av.VideoFrame], size: int) -> Iterator[list[av.VideoFrame]]:
-    while batch := list(islice(frames, size)):
-        yield batch
-
-
 def evaluate_clip(colorizer: Colorizer, source: SourceVideo, *, max_frames: int, temporal: TemporalSettings, batch_size: int = 8) -> dict[str, Any]:
     """Scores of every mode on the first ``max_frames`` frames of one colour clip."""
     layout = output_layout(source.layout, source.width, source.height, odd_subsampling=True)
+    temporal_filter = TemporalFilter(temporal)
     colorizers = {"per_frame": FrameColorizer(colorizer, source, layout, None),
-                  "temporal": FrameColorizer(colorizer, source, layout, TemporalFilter(temporal))}
+                  "temporal": FrameColorizer(colorizer, source, layout, temporal_filter)}
     tracks = {mode: _Track() for mode in MODES}
     grays: list[np.ndarray] = []
     count = 0
-    for batch in _batches(islice(decode_frames(source), max_frames), batch_size):
+    for batch in batches(islice(decode_frames(source), max_frames), batch_size):
         truths = [f.to_ndarray(format="rgb24") for f in batch]
         lumas = colorizers["per_frame"].luma_planes(batch)
         outputs = {mode: fc.colorize(batch) for mode, fc in colorizers.items()}
@@ -119,7 +113,7 @@ def evaluate_clip(colorizer: Colorizer, source: SourceVideo, *, max_frames: int,
     for mode_scores in scores.values():
         mode_scores["cf_ratio"] = mode_scores["cf"] / truth_cf if truth_cf else 0.0
     return {"path": str(source.path), "frames": count, "size": [source.width, source.height],
-            "rate": str(source.rate), "shots": colorizers["temporal"].temporal.shots if colorizers["temporal"].temporal else 1,
+            "rate": str(source.rate), "shots": temporal_filter.shots,
             "scores": scores}
 
 

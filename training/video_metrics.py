@@ -16,6 +16,8 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
+from colorizer.video.temporal import warp
+
 
 def dis_flow(current: np.ndarray, previous: np.ndarray) -> np.ndarray:
     """Dense flow (h, w, 2) with ``current[p] ≈ previous[p + flow[p]]`` (DIS, medium preset)."""
@@ -24,13 +26,9 @@ def dis_flow(current: np.ndarray, previous: np.ndarray) -> np.ndarray:
 
 
 def _sample(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
-    """``image`` at ``p + flow[p]`` (bilinear); NaN where that point lies outside the frame."""
-    height, width = flow.shape[:2]
-    grid_x, grid_y = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
-    map_x, map_y = grid_x + flow[..., 0], grid_y + flow[..., 1]
-    warped = cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    outside = (map_x < -0.5) | (map_x > width - 0.5) | (map_y < -0.5) | (map_y > height - 0.5)
-    warped[outside] = np.nan
+    """``image`` at ``p + flow[p]`` (bilinear); NaN where that point lies outside the frame's pixels."""
+    warped, inside = warp(image, flow, margin=0.5)
+    warped[~inside] = np.nan
     return warped
 
 

@@ -41,8 +41,8 @@ class ResidualColorizer(ColorizerNet):
         self._init_decoder()
 
     def _init_decoder(self) -> None:
-        for conv in [self.reduce, *self.fuse, self.refine]:
-            nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
+        for layer in [self.reduce, *self.fuse, self.refine]:
+            nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
         # A zero head makes an untrained model predict U = V = 0: plain gray, never noise.
         nn.init.zeros_(self.head.weight)
 

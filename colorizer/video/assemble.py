@@ -15,6 +15,7 @@ from pathlib import Path
 
 import av
 
+from colorizer.video.encode import encoder_time_base
 from colorizer.video.formats import OutputPlan
 from colorizer.video.probe import SourceVideo
 
@@ -97,7 +98,9 @@ def _write(source: SourceVideo, segments: list[tuple[Path, int]], plan: OutputPl
     with av.open(str(partial), "w", format=plan.muxer) as out, av.open(str(source.path), metadata_errors="replace") as src:
         with av.open(str(segments[0][0])) as first:
             video = out.add_stream_from_template(first.streams.video[0])
-            video.time_base = source.time_base if plan.encoder.codec != "mpeg2video" else first.streams.video[0].time_base
+            # the source's own time base, unless the encoder counted frames (then the segment's finer one keeps the start offset)
+            exact = encoder_time_base(plan, source) == source.time_base
+            video.time_base = source.time_base if exact else first.streams.video[0].time_base
         if source.rotation:
             video.set_display_rotation(source.rotation)
         routes: dict[int, object] = {}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import islice
 
 import av
 
@@ -23,6 +24,13 @@ def decode_frames(source: SourceVideo, after_pts: int | None = None) -> Iterator
             return
         except _SeekOvershot:
             seek = False
+
+
+def batches(frames: Iterable[av.VideoFrame], size: int) -> Iterator[list[av.VideoFrame]]:
+    """``frames`` in lists of ``size`` (the last one shorter): what the net sees at once."""
+    frames = iter(frames)
+    while batch := list(islice(frames, size)):
+        yield batch
 
 
 class _SeekOvershot(Exception):

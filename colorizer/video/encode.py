@@ -14,7 +14,7 @@ from pathlib import Path
 import av
 
 from colorizer.video.formats import OutputPlan
-from colorizer.video.probe import SourceVideo
+from colorizer.video.probe import RANGE_FULL, RANGE_LIMITED, SourceVideo
 
 SEGMENT_FORMAT = "nut"
 
@@ -34,7 +34,7 @@ class SegmentWriter:
         context.thread_count = threads
         self.time_base = encoder_time_base(plan, source)
         context.time_base = self.time_base
-        context.color_range = 2 if source.full_range else 1
+        context.color_range = RANGE_FULL if source.full_range else RANGE_LIMITED
         context.colorspace = source.colorspace
         context.color_primaries = source.color_primaries
         context.color_trc = source.color_trc

@@ -20,11 +20,8 @@ from colorizer.inference import Colorizer
 from colorizer.video.chroma import VideoColour, chroma_planes
 from colorizer.video.formats import PlanarLayout
 from colorizer.video.planes import build_frame, chroma_shape, luma_uint8, luma_unit, read_luma
-from colorizer.video.probe import SourceVideo
+from colorizer.video.probe import RANGE_FULL, RANGE_LIMITED, SourceVideo
 from colorizer.video.temporal import TemporalFilter
-
-# FFmpeg's AVColorRange values.
-RANGE_LIMITED, RANGE_FULL = 1, 2
 
 
 class FrameColorizer:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -18,7 +18,7 @@ import av
 from colorizer.inference import Colorizer
 from colorizer.inputs import safe_output_path
 from colorizer.video.assemble import assemble
-from colorizer.video.decode import decode_frames
+from colorizer.video.decode import batches, decode_frames
 from colorizer.video.formats import OutputPlan, plan_output
 from colorizer.video.frames import FrameColorizer
 from colorizer.video.probe import SourceVideo, VideoError, probe_video
@@ -114,7 +114,7 @@ class VideoColorizer:
         resume_after = progress.manifest.segments[-1].last_pts if progress.manifest.segments else None
         sink = SegmentSink(progress, plan, source, segment_frames, temporal.state if temporal else dict)
         try:
-            for batch in _batches(decode_frames(source, resume_after), self.batch_size):
+            for batch in batches(decode_frames(source, resume_after), self.batch_size):
                 for frame in frames.colorize(batch):
                     sink.put(frame)
                     done += 1
@@ -127,14 +127,3 @@ class VideoColorizer:
         if not progress.manifest.segments:
             raise VideoError(source.path, "no frame could be decoded")
         return done
-
-
-def _batches(frames: Iterator[av.VideoFrame], size: int) -> Iterator[list[av.VideoFrame]]:
-    batch: list[av.VideoFrame] = []
-    for frame in frames:
-        batch.append(frame)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

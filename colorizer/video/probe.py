@@ -11,6 +11,8 @@ import av
 
 from colorizer.video.formats import PlanarLayout, decoded_layout
 
+# FFmpeg's AVColorRange values.
+RANGE_LIMITED, RANGE_FULL = 1, 2
 # How many packets may fail to decode in a row before a file counts as corrupt rather than damaged.
 MAX_BAD_PACKETS = 50
 
@@ -115,7 +117,7 @@ def probe_video(path: str | os.PathLike[str]) -> SourceVideo:
             path=path, stream_index=stream.index, codec=context.name, width=frame.width, height=frame.height,
             pix_fmt=pix_fmt, layout=layout, needs_conversion=convert, time_base=Fraction(stream.time_base),
             rate=Fraction(rate) if rate else None, frames_estimate=frames, duration_seconds=duration,
-            rotation=int(round(frame.rotation or 0)), full_range=layout.full_range or int(frame.color_range or 0) == 2,
+            rotation=int(round(frame.rotation or 0)), full_range=layout.full_range or int(frame.color_range or 0) == RANGE_FULL,
             colorspace=int(frame.colorspace or context.colorspace or 2), color_primaries=int(context.color_primaries or 2),
             color_trc=int(context.color_trc or 2),
             sample_aspect_ratio=Fraction(context.sample_aspect_ratio) if context.sample_aspect_ratio else None,

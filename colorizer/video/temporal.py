@@ -68,14 +68,15 @@ def backward_flow(dis: cv2.DISOpticalFlow, current: np.ndarray, previous: np.nda
     return dis.calc(current, previous, None)
 
 
-def warp(image: np.ndarray, flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sample ``image`` ((h, w) or (h, w, c)) at ``p + flow[p]``; also returns where that point lies inside the frame."""
+def warp(image: np.ndarray, flow: np.ndarray, margin: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Sample ``image`` ((h, w) or (h, w, c)) at ``p + flow[p]``; also returns where that point lies inside
+    the frame (its pixel centres, widened by ``margin`` pixels on every side)."""
     height, width = flow.shape[:2]
     grid_x, grid_y = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
     map_x = grid_x + flow[..., 0]
     map_y = grid_y + flow[..., 1]
     warped = cv2.remap(image, map_x, map_y, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    inside = (map_x >= 0) & (map_x <= width - 1) & (map_y >= 0) & (map_y <= height - 1)
+    inside = (map_x >= -margin) & (map_x <= width - 1 + margin) & (map_y >= -margin) & (map_y <= height - 1 + margin)
     return warped, inside
 
 
