@@ -331,3 +331,17 @@ def test_an_unwritable_output_folder_is_one_error_not_a_crash(short_clip, colori
     blocked.write_text("a file where the output folder should be")
     result = VideoColorizer(colorizer).run(short_clip, blocked / "short")
     assert result.output is None and result.error is not None and str(short_clip) in result.error
+
+
+def test_a_resumed_run_tells_models_apart_by_all_their_weights(colorizer):
+    import copy
+
+    import torch
+
+    from colorizer.video.pipeline import weights_digest
+
+    other = copy.deepcopy(colorizer)
+    largest = max(other.model.state_dict().values(), key=lambda t: t.numel() if t.is_floating_point() else 0)
+    with torch.no_grad():
+        largest.view(-1)[-1] += 1.0  # far past the first few kilobytes of the tensor
+    assert weights_digest(other) != weights_digest(colorizer)

@@ -11,6 +11,7 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import av
@@ -44,12 +45,12 @@ class VideoResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _model_digest(colorizer: Colorizer) -> str:
-    """A short fingerprint of the weights, so a resumed run never mixes two models in one film."""
+def weights_digest(colorizer: Colorizer) -> str:
+    """A fingerprint of all the weights, so a resumed run never mixes two models in one film."""
     digest = hashlib.sha256()
     for name, tensor in sorted(colorizer.model.state_dict().items()):
         digest.update(name.encode())
-        digest.update(tensor.detach().float().cpu().numpy().tobytes()[:4096])
+        digest.update(tensor.detach().float().cpu().numpy().tobytes())
     return digest.hexdigest()[:16]
 
 
@@ -64,13 +65,16 @@ class VideoColorizer:
         self.segment_seconds = segment_seconds
         self.quality = quality
         self.restart = restart
-        self._digest = _model_digest(colorizer)
+
+    @cached_property
+    def _model_digest(self) -> str:  # hashed on the first film, not when a photo-only batch builds the runner
+        return weights_digest(self.colorizer)
 
     def plan(self, source: SourceVideo) -> OutputPlan:
         return plan_output(source.path.suffix, source.codec, source.layout, source.width, source.height, self.quality)
 
     def _key(self, source: SourceVideo, plan: OutputPlan) -> dict[str, object]:
-        return {"source": source_identity(source.path), "model": self._digest, "saturation": self.colorizer.saturation,
+        return {"source": source_identity(source.path), "model": self._model_digest, "saturation": self.colorizer.saturation,
                 "render_size": self.colorizer.render_size, "temporal": asdict(self.temporal) if self.temporal else None,
                 "encoder": plan.encoder.codec, "quality": plan.quality, "layout": plan.layout.name}
 
