@@ -100,7 +100,7 @@ def evaluate_clip(colorizer: Colorizer, source: SourceVideo, *, max_frames: int,
     for batch in batches(islice(decode_frames(source), max_frames), batch_size):
         truths = [f.to_ndarray(format="rgb24") for f in batch]
         lumas = colorizers["per_frame"].luma_planes(batch)
-        outputs = {mode: fc.colorize(batch) for mode, fc in colorizers.items()}
+        outputs = {mode: fc.colorize(batch, lumas) for mode, fc in colorizers.items()}
         for index, truth in enumerate(truths):
             grays.append(cv2.cvtColor(_small(truth), cv2.COLOR_RGB2GRAY))
             tracks["truth"].add(truth, truth)

@@ -74,9 +74,9 @@ class FrameColorizer:
             chroma.append(np.rot90(uv, -self.turns, axes=(1, 2)) if self.turns else uv)
         return chroma
 
-    def colorize(self, frames: Sequence[av.VideoFrame]) -> list[av.VideoFrame]:
-        """The colorized frames, with the sources' timestamps."""
-        lumas = self.luma_planes(frames)
+    def colorize(self, frames: Sequence[av.VideoFrame], lumas: Sequence[np.ndarray] | None = None) -> list[av.VideoFrame]:
+        """The colorized frames, with the sources' timestamps (``lumas``: their Y planes, when already read)."""
+        lumas = self.luma_planes(frames) if lumas is None else lumas
         outputs = []
         for frame, y, uv in zip(frames, lumas, self.predict_chroma(lumas)):
             cb, cr = chroma_planes(uv, self._chroma_luma(y), self.colour)
