@@ -82,6 +82,7 @@ class Job(Base):
     hosted_url: Mapped[str | None] = mapped_column(String(2048))
     hosted_delete_handle: Mapped[str | None] = mapped_column(String(256))
     reply_id: Mapped[str | None] = mapped_column(String(32))
+    model_sha256: Mapped[str | None] = mapped_column(String(64))  # the model that drew its comparison
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -145,3 +146,21 @@ class StateEntry(Base):
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ModelSwitch(Base):
+    """One change of the model every worker answers with; the newest row is the current model.
+
+    ``previous_id`` is the switch a rollback returns to (a promote points at the switch it replaced,
+    a rollback at the one before its target), so rolling back twice goes two models back.
+    """
+
+    __tablename__ = "model_switches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    model_id: Mapped[str] = mapped_column(String(16))
+    sha256: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))  # baseline | promote | force | rollback
+    previous_id: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(Text)
+    switched_at: Mapped[datetime] = mapped_column(UTCDateTime())

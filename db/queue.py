@@ -250,10 +250,11 @@ class JobQueue:
         url: str,
         delete_handle: str | None = None,
         *,
+        model_sha256: str | None = None,
         replace: bool = False,
         now: datetime | None = None,
     ) -> Job:
-        """Store where the comparison image was uploaded; commit this *before* replying.
+        """Store where the comparison image was uploaded (and which model drew it); commit this *before* replying.
 
         The first URL recorded wins unless `replace`: if the returned job's ``hosted_url`` is not
         `url`, another attempt already uploaded one — use that and delete yours.
@@ -264,7 +265,7 @@ class JobQueue:
             session.execute(
                 update(Job)
                 .where(condition)
-                .values(hosted_url=url, hosted_delete_handle=delete_handle, updated_at=now)
+                .values(hosted_url=url, hosted_delete_handle=delete_handle, model_sha256=model_sha256, updated_at=now)
                 .execution_options(synchronize_session=False)
             )
             job = session.get(Job, job_id)

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from db.engine import transaction
 from db.facts import Facts
-from db.models import BannedSubreddit, Job, JobState, PollCursor, RepliedPost
+from db.model_switches import ModelSwitches
+from db.models import BannedSubreddit, Job, JobState, ModelSwitch, PollCursor, RepliedPost
 from db.queue import JobQueue
 from db.types import Clock, utcnow
 
@@ -30,6 +31,8 @@ class QueueGauges:
     last_poll_at: datetime | None  # the heartbeat: the last *successful* poll of any listing
     replies_recorded: int
     banned_subreddits: int
+    current_model: ModelSwitch | None = None  # None: no model was ever promoted (the configured one answers)
+    replies_by_model: dict[str | None, int] = field(default_factory=dict)  # model hash → posts answered
 
     def oldest_pending_age_seconds(self, now: datetime) -> float:
         """0 when nothing waits."""
@@ -52,14 +55,16 @@ class StatusReport:
 
 
 def read_gauges(engine: Engine) -> QueueGauges:
-    """Queue counts, oldest pending job, last successful poll, replies and bans."""
+    """Queue counts, oldest pending job, last successful poll, replies and bans, the current model."""
     counts = JobQueue(engine).counts_by_state()
     with transaction(engine, write=False) as session:
         oldest = session.scalar(select(func.min(Job.created_at)).where(Job.state == PENDING))
         last_poll = session.scalar(select(func.max(PollCursor.last_polled_at)))
         replies = session.scalar(select(func.count()).select_from(RepliedPost).where(RepliedPost.reply_id.is_not(None)))
         bans = session.scalar(select(func.count()).select_from(BannedSubreddit))
-    return QueueGauges(counts, oldest, last_poll, int(replies or 0), int(bans or 0))  # min/max keep UTCDateTime
+    switches = ModelSwitches(engine)
+    return QueueGauges(counts, oldest, last_poll, int(replies or 0), int(bans or 0),  # min/max keep UTCDateTime
+                       switches.current(), switches.replies_by_model())
 
 
 def read_report(engine: Engine, recent: int = 10, *, clock: Clock = utcnow) -> StatusReport:

@@ -19,7 +19,8 @@ from db.engine import make_engine, mask_url, normalize_url
 from db.migrate import alembic_config, current_revision, head_revision, upgrade
 from db.models import Base
 
-TABLES = {"jobs", "poll_cursors", "banned_subreddits", "opted_out_users", "replied_posts", "state", "alembic_version"}
+TABLES = {"jobs", "poll_cursors", "banned_subreddits", "opted_out_users", "replied_posts", "state", "model_switches",
+          "alembic_version"}
 
 
 def test_upgrade_creates_schema_matching_models_and_is_idempotent(database_url: str) -> None:
@@ -49,6 +50,31 @@ def test_migrations_downgrade_to_empty_and_upgrade_again(database_url: str) -> N
         assert current_revision(engine) is None
         upgrade(engine)
         assert set(inspect(engine).get_table_names()) == TABLES
+    finally:
+        engine.dispose()
+
+
+def test_a_0001_database_keeps_its_jobs_through_0002(database_url: str) -> None:
+    from db import JobQueue, NewJob
+
+    upgrade(database_url, "0001")
+    engine = make_engine(database_url)
+    try:
+        assert "model_switches" not in inspect(engine).get_table_names()
+        with engine.begin() as connection:  # a job written by the previous release
+            connection.exec_driver_sql(
+                "INSERT INTO jobs (post_id, subreddit, permalink, image_url, image_index, role, state, attempts, "
+                "next_attempt_at, hosted_url, created_at, updated_at) VALUES ('abc', 'OldSchoolCool', '/r/x', "
+                "'https://i.redd.it/a.jpg', 0, 'bw', 'done', 1, '2026-11-30 10:00:00+00:00', 'https://i.imgur.com/a.jpg', "
+                "'2026-11-30 10:00:00+00:00', '2026-11-30 10:00:00+00:00')")
+        upgrade(engine)
+        assert current_revision(engine) == "0002"
+        (job,) = JobQueue(engine).jobs_for_post("abc")
+        assert (job.hosted_url, job.model_sha256) == ("https://i.imgur.com/a.jpg", None)
+        queue = JobQueue(engine)
+        queue.enqueue([NewJob("def", "OldSchoolCool", "/r/y", "https://i.redd.it/b.jpg")])
+        (new,) = queue.jobs_for_post("def")
+        assert queue.record_hosted_url(new.id, "https://i.imgur.com/b.jpg", model_sha256="ab" * 32).model_sha256 == "ab" * 32
     finally:
         engine.dispose()
 
