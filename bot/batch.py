@@ -56,6 +56,7 @@ class PostWork:
     metrics: dict[str, Any] = field(default_factory=dict)
     phash: int | None = None
     auto: Image.Image | None = None
+    model_sha256: str | None = None  # the model that drew ``auto`` (or the reused comparison)
     hosted: HostedImage | None = None
     uploaded_here: bool = False  # this attempt published ``hosted`` (take it down if unused)
     notes: list[str] = field(default_factory=list)

@@ -140,6 +140,7 @@ class Settings(_Section):
     subreddits: tuple[str, ...] = ("Colorization", "OldSchoolCool")
     database_url: str = DEFAULT_URL
     model_path: Path | None = None  # None: the checkpoint shipped with colorbot
+    model_store: Path | None = None  # promoted models (`colorbot model`); the database names the current one
     render_size: int | None = None  # None: the checkpoint's
     device: str = "auto"
     poll_interval_seconds: float = 60.0

@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from colorizer.store import short_id
 from db.types import Clock, utcnow
 
 if TYPE_CHECKING:
@@ -49,6 +50,8 @@ class BotMetrics:
         self.images_colorized = Counter("colorbot_images_colorized", "Photos colorized by the model.", registry=r)
         self.inbox_actions = Counter("colorbot_inbox_actions", "Inbox messages acted on (opt_out, delete, refused, ignored).",
                                      ["action"], registry=r)
+        self.model_switches = Counter("colorbot_model_switches", "Times this process switched to a newly current model "
+                                      "between batches.", registry=r)
         for outcome in ("ok", "error"):
             self.polls.labels(outcome)
 
@@ -59,6 +62,11 @@ class BotMetrics:
     def watch_database(self, engine: Engine, *, clock: Clock = utcnow) -> BotMetrics:
         """Also export the queue's state, read from ``engine`` at each scrape."""
         self.registry.register(QueueCollector(engine, clock=clock))
+        return self
+
+    def watch_model(self, source: Any) -> BotMetrics:
+        """Also export the model this process holds (a ``bot.model_source.ModelSource``)."""
+        self.registry.register(LoadedModelCollector(source))
         return self
 
     def watch_reddit(self, reddit: Any) -> BotMetrics:
@@ -99,6 +107,30 @@ class QueueCollector(Collector):
         yield GaugeMetricFamily("colorbot_replies_recorded", "Posts the bot has answered, as recorded in the database.",
                                 value=gauges.replies_recorded)
         yield GaugeMetricFamily("colorbot_banned_subreddits", "Subreddits that ban the bot.", value=gauges.banned_subreddits)
+        current = GaugeMetricFamily("colorbot_current_model_info", "The model the database names current (1), by id and "
+                                    "how it became current; absent before the first promote.", labels=["model", "action"])
+        if gauges.current_model is not None:
+            current.add_metric([gauges.current_model.model_id, gauges.current_model.action], 1)
+        yield current
+        per_model = GaugeMetricFamily("colorbot_replies_by_model", "Posts answered, by the model (id) that drew the "
+                                      "comparison ('unrecorded': before models were recorded).", labels=["model"])
+        for sha, count in sorted(gauges.replies_by_model.items(), key=lambda kv: kv[0] or ""):
+            per_model.add_metric([short_id(sha) if sha else "unrecorded"], count)
+        yield per_model
+
+
+class LoadedModelCollector(Collector):
+    """The model this process answers with (absent until its first batch loads one)."""
+
+    def __init__(self, source: Any) -> None:
+        self.source = source
+
+    def collect(self) -> Iterator[Metric]:
+        loaded = self.source.loaded
+        family = GaugeMetricFamily("colorbot_model_loaded_info", "The model this process answers with (1), by id.", labels=["model"])
+        if loaded is not None:
+            family.add_metric([loaded.id or "unnamed"], 1)
+        yield family
 
 
 class RedditLimitsCollector(Collector):

@@ -13,6 +13,7 @@ from html import escape
 from urllib.parse import urlsplit
 
 from bot.health import Health
+from colorizer.store import short_id
 from db.models import BannedSubreddit, Job, JobState, PollCursor
 from db.report import StatusReport
 
@@ -151,6 +152,20 @@ def _recent(jobs: list[Job], now: datetime) -> str:
     return f'<section id="jobs"><h2>Recent jobs</h2>{table}</section>'
 
 
+def _model(report: StatusReport, now: datetime) -> str:
+    g = report.gauges
+    current = g.current_model
+    if current is None:
+        line = '<p id="current-model">The configured model answers (none promoted).</p>'
+    else:
+        line = (f'<p id="current-model">Current model <code>{escape(current.model_id)}</code> ({escape(current.action)}, '
+                f'{_when(current.switched_at, now)})</p>')
+    rows = [f"<tr><td><code>{escape(short_id(sha)) if sha else 'unrecorded'}</code></td><td>{count}</td></tr>"
+            for sha, count in sorted(g.replies_by_model.items(), key=lambda kv: -kv[1])]
+    table = _table(("model", "posts answered"), rows, "No replies yet.")
+    return f'<section id="model"><h2>Model</h2>{line}{table}</section>'
+
+
 def _polls(polls: list[PollCursor], now: datetime) -> str:
     rows = [f"<tr><td>{escape(p.listing_key)}</td><td>{_when(p.last_polled_at, now)}</td>"
             f"<td>{escape(p.newest_fullname or '—')}</td></tr>" for p in polls]
@@ -170,6 +185,7 @@ def render_page(report: StatusReport, health: Health, *, database: str, now: dat
 <span class="meta">database {escape(database)}</span></header>
 <main>
 {_queue(report, now)}
+{_model(report, now)}
 {_comparisons(report.comparisons, now)}
 {_failures(report.failures, now)}
 {_bans(report.banned, now)}

@@ -9,12 +9,15 @@ Stages run over the whole batch so the colorizer sees one batch and Reddit one `
    post itself, whose gray is its desaturation); colour photos elsewhere are skipped
 3. a repost of a photo already answered (pHash) reuses that job's hosted comparison
 4. colorize all remaining posts in one ``Colorizer.predict`` call, compose the panels
-5. publish (skipped when a hosted URL is already recorded) → ``record_hosted_url``
+5. publish (skipped when a hosted URL is already recorded) → ``record_hosted_url`` with the model's hash
 6. reply: hourly budget, one ``/api/info`` re-check, ``reserve_reply``, the bot's existing
    comment on Reddit, the comment, ``record_reply`` — or, in a dry run, the reply text into the outbox
 
 Every failure maps to the queue through ``bot.reddit_errors.action_for`` / ``DownloadError`` /
 ``HostError``; every decision is one log line ``post t3_…: <decision>: <reason>``.
+
+Before each claim the worker follows the database's current model (``bot.model_source``), so a
+promoted model answers from the next batch on without a restart.
 
 Stage 2 lives in ``bot.prepare``, stage 6 in ``bot.reply``; the posts of a batch and how their
 jobs are settled (skip / fail / reschedule / release / complete) in ``bot.batch``.
@@ -36,10 +39,12 @@ from bot.batch import PostWork, Settler, Summary, group_by_post
 from bot.download import DownloadError, DownloadPolicy
 from bot.hosting import HostedImage, HostError, ImageHost, make_host
 from bot.metrics import BotMetrics
+from bot.model_source import ModelSource
 from bot.prepare import HUMAN_COLORIZATION_SUBREDDITS, prepare_post
 from bot.reddit_client import bot_username
 from bot.reply import Replier
 from db import Facts, JobQueue
+from db.model_switches import ModelSwitches
 from db.types import utcnow
 
 if TYPE_CHECKING:
@@ -78,14 +83,14 @@ class Worker:
         self.reddit, self.queue, self.facts, self.settings = reddit, queue, facts, settings
         self.dry_run = settings.dry_run
         self.host = host or make_host(settings.host.kind, settings.host, reddit, dry_run=settings.dry_run)
-        self._colorizer = colorizer
+        self.models = ModelSource(settings, ModelSwitches(queue.engine), fixed=colorizer)
         self.worker_id = worker_id or default_worker_id()
         self.stop = stop or threading.Event()
         self.policy = DownloadPolicy.from_settings(settings)
         self.username = bot_username(reddit) or settings.reddit.owner
         self.paused_until: datetime | None = None  # Reddit asked all calls to wait (429, auth)
         self.busy = threading.Lock()  # held while a batch runs: shutdown waits on it
-        self.metrics = metrics or BotMetrics()
+        self.metrics = (metrics or BotMetrics()).watch_model(self.models)
         self.settler = Settler(queue, self.host, self.metrics)
         self.replier = Replier(reddit, queue, facts, settings, self.settler, username=self.username, stop=self.stop,
                                pause=self._pause)
@@ -94,13 +99,7 @@ class Worker:
     @property
     def colorizer(self) -> Colorizer:
         """The model, loaded on first use and shared by every batch of this process."""
-        if self._colorizer is None:
-            from colorizer.inference import Colorizer
-
-            path = self.settings.model_file()
-            self._colorizer = Colorizer.from_checkpoint(path, render_size=self.settings.render_size, device=self.settings.device)
-            log.info("worker: model %s loaded (render size %d, %s)", path, self._colorizer.render_size, self._colorizer.device)
-        return self._colorizer
+        return self.models.get().colorizer
 
     def work_until_empty(self, max_batches: int | None = None) -> Summary:
         """Run batches until nothing is due (jobs rescheduled into the future do not count)."""
@@ -127,6 +126,8 @@ class Worker:
         if not self.dry_run and self.reply_budget_left(now) <= 0:
             log.info("worker: hourly reply budget (%d) used up; jobs wait", self.settings.max_replies_per_hour)
             return None
+        if self.models.refresh():  # a promoted model answers from this batch on
+            self.metrics.model_switches.inc()
         with self.busy:
             jobs = self.queue.claim(self.worker_id, limit=self.settings.worker.batch_size,
                                     lease_seconds=self.settings.worker.lease_seconds)
@@ -200,6 +201,7 @@ class Worker:
                 if done.post_id != item.post_id and done.hosted_url and metrics.get("panels") == 2:
                     item.hosted = HostedImage(done.hosted_url, None)
                     item.metrics["reused_from_job"] = done.id
+                    item.model_sha256 = done.model_sha256
                     self._record_hosted(item)
                     log.info("post t3_%s: reuse: same photo as t3_%s (pHash within %d bits); its comparison %s",
                              item.post_id, done.post_id, SAME_PHOTO_DISTANCE, done.hosted_url)
@@ -212,10 +214,12 @@ class Worker:
             return
         started = time.monotonic()
         try:
-            model = self.colorizer
+            loaded = self.models.get()
+            model = loaded.colorizer
             uvs = model.predict([model.prepare(item.gray) for item in todo])  # type: ignore[arg-type]
             for item, uv in zip(todo, uvs):
                 item.auto = model.finish(item.gray, uv)  # type: ignore[arg-type]
+                item.model_sha256 = loaded.sha256
         except Exception as exc:  # noqa: BLE001 - the model failed for the batch: retry later
             log.exception("worker: colorizer failed on a batch of %d", len(todo))
             self.metrics.error("colorizer", type(exc).__name__)
@@ -225,7 +229,7 @@ class Worker:
         seconds = time.monotonic() - started
         self.metrics.colorize_seconds.observe(seconds)
         self.metrics.images_colorized.inc(len(todo))
-        log.info("worker: colorized %d photos in one batch in %.2fs", len(todo), seconds)
+        log.info("worker: colorized %d photos in one batch in %.2fs with %s", len(todo), seconds, loaded.describe())
         if time.monotonic() - started > self.settings.worker.lease_seconds / 3:
             for item in todo:
                 for job in item.jobs:
@@ -265,7 +269,8 @@ class Worker:
         """Commit the URL before replying; if an earlier attempt recorded one, use that and drop ours."""
         assert item.hosted is not None
         try:
-            recorded = self.queue.record_hosted_url(item.lead.id, item.hosted.url, item.hosted.delete_handle)
+            recorded = self.queue.record_hosted_url(item.lead.id, item.hosted.url, item.hosted.delete_handle,
+                                                    model_sha256=item.model_sha256)
         except LookupError:
             return
         if recorded.hosted_url != item.hosted.url:

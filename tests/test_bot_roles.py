@@ -61,7 +61,7 @@ def test_poller_queues_and_a_separate_worker_answers(tmp_path: Path, sandbox: Sa
                  30, "the poller to queue 3 posts and read the inbox")
         time.sleep(0.5)  # a few work intervals: nothing may answer while only the poller runs
         assert comments_by_post(sandbox) == {}
-        assert poller.queue.counts_by_state()["done"] == 0 and poller.worker._colorizer is None  # model never loaded
+        assert poller.queue.counts_by_state()["done"] == 0 and poller.worker.models.loaded is None  # model never loaded
         with running(worker, "worker"):
             wait_for(lambda: len(comments_by_post(sandbox)) >= 3, 30, "replies on 3 posts")
     assert set(comments_by_post(sandbox)) == {"gray01", "sepia1", "gal001"}

@@ -18,6 +18,7 @@ from bot.toml_literal import toml_literal
 #: What an unset (None) value means, shown next to it.
 UNSET_MEANS = {
     "model_path": "the checkpoint shipped with colorbot",
+    "model_store": "no store: model_path answers",
     "render_size": "the checkpoint's",
     "praw_site": "PRAW's choice: the praw_site variable, else DEFAULT",
 }

@@ -17,6 +17,7 @@ RECENT_JOBS = 10
 
 def gather_status(database_url: str, recent: int = RECENT_JOBS) -> dict[str, Any]:
     """Everything ``colorbot status`` shows, as plain data (the database is migrated first)."""
+    from colorizer.store import short_id
     from db import make_engine, mask_url, upgrade
     from db.report import read_report
 
@@ -29,12 +30,15 @@ def gather_status(database_url: str, recent: int = RECENT_JOBS) -> dict[str, Any
     return {
         "database": mask_url(database_url),
         "counts": report.gauges.counts,
+        "current_model": None if (m := report.gauges.current_model) is None else {
+            "id": m.model_id, "sha256": m.sha256, "action": m.action, "since": m.switched_at.isoformat(timespec="seconds")},
+        "replies_by_model": {short_id(sha) if sha else "unrecorded": n for sha, n in report.gauges.replies_by_model.items()},
         "recent_jobs": [{
             "id": j.id, "post": f"t3_{j.post_id}", "image": j.image_index, "subreddit": j.subreddit, "state": j.state,
             "attempts": j.attempts, "updated_at": j.updated_at.isoformat(timespec="seconds"),
             "next_attempt_at": j.next_attempt_at.isoformat(timespec="seconds") if j.state == "pending" else None,
             "why": j.skip_reason or j.last_error, "reply": f"t1_{j.reply_id}" if j.reply_id else None,
-            "hosted_url": j.hosted_url,
+            "hosted_url": j.hosted_url, "model": short_id(j.model_sha256) if j.model_sha256 else None,
         } for j in report.recent_jobs],
         "banned_subreddits": [{
             "name": b.name, "since": b.since.isoformat(timespec="seconds"), "reason": b.reason,
@@ -60,6 +64,9 @@ def status_command(
         return
     typer.echo(f"database: {data['database']}")
     typer.echo("queue: " + ", ".join(f"{state} {count}" for state, count in data["counts"].items()))
+    model = data["current_model"]
+    typer.echo("model: " + (f"{model['id']} ({model['action']} at {model['since']})" if model else "the configured one (none promoted)")
+               + "; replies " + (", ".join(f"{k} {v}" for k, v in data["replies_by_model"].items()) or "none"))
     polls = data["polls"]
     typer.echo("last poll: " + (", ".join(f"{p['listing']} at {p['last_polled_at']} (newest {p['newest'] or '-'})" for p in polls) or "never"))
     bans = data["banned_subreddits"]
