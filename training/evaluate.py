@@ -25,6 +25,8 @@ from colorizer.checkpoint import load_checkpoint
 from colorizer.fullres import recombine
 from colorizer.inference import Colorizer
 from training.data import list_images, open_rgb, to_uint8_tensor
+from training.faces import FaceJudgement, judge_faces
+from training.faces import summarize as summarize_faces
 from training.fid import FIDUnavailable, InceptionFeatures, fid_from_features, find_inception_weights
 from training.metrics import colorfulness, psnr, ssim, uv_l2
 from training.predict import hwc, split_yuv, to_uint8_rgb
@@ -107,6 +109,7 @@ def evaluate(checkpoint: str | Path, data: str | Path, out_dir: str | Path, *, r
         fid_note = "FID skipped (--no-fid)"
     feats: dict[str, list[np.ndarray]] = {m: [] for m in (*METHODS, "truth")}
     per_image: list[dict[str, Any]] = []
+    judgements: list[FaceJudgement] = []
     thumbs: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
     for path in paths:
         try:
@@ -122,6 +125,9 @@ def evaluate(checkpoint: str | Path, data: str | Path, out_dir: str | Path, *, r
         for m in METHODS:
             row[m] = _score(preds[m], truth, uvs[m], uv_true)
         row["sweep"] = [_score(rgb, truth, uv, uv_true) for rgb, uv in swept]
+        faces = judge_faces(hwc(truth), uv_true, uvs["model"])
+        row["faces"] = [face.as_dict() for face in faces]
+        judgements.extend(faces)
         per_image.append(row)
         thumbs.append((preds["gray"], preds["model"], truth))
         if features is not None:
@@ -140,6 +146,7 @@ def evaluate(checkpoint: str | Path, data: str | Path, out_dir: str | Path, *, r
         if features is not None:
             s["fid"] = fid_from_features(np.concatenate(feats[m]), np.concatenate(feats["truth"]))
         s["cf_ratio"] = s["cf"] / cf_true if cf_true > 0 else math.nan
+        s["worst_vs_gray"] = float(min(min(r[m]["psnr"], 100.0) - min(r["gray"]["psnr"], 100.0) for r in per_image))
         summary[m] = s
     sweep = [{"saturation": float(sat), **{k: float(np.mean([r["sweep"][i][k] for r in per_image])) for k in ("psnr", "ssim", "cf", "uv_l2")}}
              for i, sat in enumerate(saturations)]
@@ -156,6 +163,7 @@ def evaluate(checkpoint: str | Path, data: str | Path, out_dir: str | Path, *, r
         "saturation": colorizer.saturation,
         "summary": summary,
         "saturation_sweep": sweep,
+        "faces": summarize_faces(judgements),
         "notes": [n for n in (fid_note, chroma_note) if n],
         "per_image": per_image,
     }
@@ -177,13 +185,19 @@ def markdown_report(report: dict[str, Any]) -> str:
         "",
         f"Data: `{report['data']}`, {report['images']} images (long side ≤ {report['max_side']} px), render size {report['render_size']}.",
         "",
-        "| method | PSNR ↑ | SSIM ↑ | CF | CF truth | ΔCF | CF ratio | UV L2 ↓ | FID ↓ |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| method | PSNR ↑ | SSIM ↑ | CF | CF truth | ΔCF | CF ratio | UV L2 ↓ | FID ↓ | worst photo vs gray |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for m, s in report["summary"].items():
         fid = f"{s['fid']:.2f}" if "fid" in s else "n/a"
+        worst = f"{s['worst_vs_gray']:+.2f} dB" if "worst_vs_gray" in s else "n/a"
         lines.append(f"| {m} | {s['psnr']:.2f} | {s['ssim']:.4f} | {s['cf']:.2f} | {s['cf_true']:.2f} | {s['delta_cf']:+.2f} "
-                     f"| {s['cf_ratio']:.2f} | {s['uv_l2']:.4f} | {fid} |")
+                     f"| {s['cf_ratio']:.2f} | {s['uv_l2']:.4f} | {fid} | {worst} |")
+    faces = report.get("faces")
+    if faces:
+        rate = "n/a" if not faces["judged"] else f"{faces['rate']:.0%}"
+        lines += ["", f"Faces (OpenCV Haar cascade on the true photos): {faces['found']:.0f} found, {faces['judged']:.0f} with "
+                  f"skin-coloured truth, {faces['skin_toned']:.0f} skin-toned by the model ({rate}; hue within 25°, ≥ 40 % of the chroma)."]
     if report.get("saturation_sweep"):
         lines += ["", f"Saturation sweep (the model's own setting is {report['saturation']:g}):", "",
                   "| saturation | PSNR ↑ | SSIM ↑ | CF | CF ratio | UV L2 ↓ |", "|---|---|---|---|---|---|"]
