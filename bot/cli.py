@@ -9,11 +9,12 @@ from bot.commands.colorize import colorize_command, samples_command
 from bot.commands.config import config_command
 from bot.commands.db import db_app
 from bot.commands.demo import demo_command
+from bot.commands.model import model_app, promote_after_training
 from bot.commands.run import run_command, run_once_command
 from bot.commands.sandbox import sandbox_command
 from bot.commands.serve import serve_command
 from bot.commands.status import status_command
-from training.cli import eval_command, export_command, train_command
+from training.cli import eval_command, export_command, set_promote_hook, train_command
 
 app = typer.Typer(
     name="colorbot",
@@ -28,6 +29,7 @@ app.command("status")(status_command)
 app.command("serve")(serve_command)
 app.command("backup")(backup_command)
 app.add_typer(db_app, name="db")
+app.add_typer(model_app, name="model")
 app.command("colorize")(colorize_command)
 app.command("samples")(samples_command)
 app.command("sandbox")(sandbox_command)
@@ -36,6 +38,7 @@ app.command("config")(config_command)
 app.command("train")(train_command)  # training owns these three (training/cli.py); the bot only mounts them
 app.command("eval")(eval_command)
 app.command("export")(export_command)
+set_promote_hook(promote_after_training)  # `colorbot train --promote` hands the final checkpoint to `colorbot model promote`
 
 
 def main() -> None:

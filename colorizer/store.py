@@ -119,6 +119,11 @@ class ModelStore:
         self._write_record(sha256, record)
         return self._model(record)
 
+    def remove(self, sha256: str) -> None:
+        """Forget a model (its record first, so a reader never finds a record without its file)."""
+        (self.models_dir / f"{sha256}.json").unlink(missing_ok=True)
+        (self.models_dir / f"{sha256}.pt").unlink(missing_ok=True)
+
     def get(self, ref: str) -> StoredModel:
         """A model by full hash or a unique prefix of it (ids are 12-digit prefixes)."""
         ref = ref.strip().lower()

@@ -11,9 +11,20 @@ import json
 import logging
 import os
 from pathlib import Path
+from collections.abc import Callable
 from typing import Annotated, Optional
 
 import typer
+
+#: Set by the `colorbot` command (bot/cli.py): promotes a finished run's checkpoint into the bot's
+#: model store. Training itself knows nothing of the bot, its database or its store.
+_promote_hook: Callable[[Path], int] | None = None
+
+
+def set_promote_hook(hook: Callable[[Path], int]) -> None:
+    """Let ``train --promote`` hand its final checkpoint to ``hook`` (returns an exit code)."""
+    global _promote_hook
+    _promote_hook = hook
 
 
 def _logging() -> None:
@@ -61,10 +72,13 @@ def train_command(
     render_size: Annotated[int, typer.Option(help="render_size stored in the checkpoint for colorize.")] = 256,
     resume: Annotated[bool, typer.Option(help="Continue the run in --out exactly where it stopped.")] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    promote: Annotated[bool, typer.Option("--promote", help="At the end of a finished run, promote final.pt into the bot's model store (`colorbot model promote`).")] = False,
 ) -> None:
     """Train a colorizer (one CPU process, or many GPUs under torchrun)."""
     from training.trainer import TrainConfig, train
 
+    if promote and _promote_hook is None:
+        raise typer.BadParameter("--promote needs the bot's model store: run it as `colorbot train --promote`", param_hint="--promote")
     _logging()
     config = TrainConfig(
         data=data, out_dir=str(out), val_data=val_data, backbone=backbone, arch=arch, weights=None if weights.lower() == "none" else weights,
@@ -82,6 +96,13 @@ def train_command(
     if result["status"] == "interrupted":
         typer.echo(f"interrupted at step {result['step']}; continue with --resume")
         raise typer.Exit(130)
+    if promote and result["status"] != "finished":
+        typer.echo(f"not promoted: the run stopped ({result['status']}) at step {result['step']}; --resume it to the end first")
+    elif promote and int(os.environ.get("RANK", "0")) == 0:
+        assert _promote_hook is not None
+        code = _promote_hook(out / "final.pt")
+        if code:
+            raise typer.Exit(code)
 
 
 def eval_command(

@@ -1,0 +1,91 @@
+"""A running worker follows the promoted model between batches and names it on every job it answers."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.commands.model import promote
+from bot.config import WorkerSettings
+from bot.metrics import exposition
+from bot.sandbox import SandboxServer
+from bot.sandbox.generated import bw_posts
+from bot.sandbox.seed import load_into
+from colorizer.store import ModelStore, file_sha256, short_id
+from sqlalchemy import select
+
+from db import Job, JobState, transaction
+from tests.bot_helpers import bot_settings, make_bot
+from tests.model_helpers import test_photos, vivid_checkpoint_file  # noqa: F401 - fixture
+
+
+def answered_models(bot) -> dict[str, str | None]:  # noqa: ANN001
+    """Model hash of each answered post's lead job."""
+    with transaction(bot.queue.engine, write=False) as session:
+        jobs = session.scalars(select(Job).where(Job.state == JobState.DONE.value, Job.reply_id.is_not(None)))
+        return {job.post_id: job.model_sha256 for job in jobs}
+
+
+def answer_one_more(bot) -> None:  # noqa: ANN001
+    """Run batches (skipped posts included) until one more post is answered."""
+    before = len(answered_models(bot))
+    for _ in range(20):
+        assert bot.worker.run_batch() is not None, "the queue ran dry"
+        if len(answered_models(bot)) > before:
+            return
+    raise AssertionError("no post answered in 20 batches")
+
+
+def test_a_running_worker_switches_to_a_promoted_model_and_refuses_a_corrupt_one(
+        tmp_path: Path, sandbox: SandboxServer, database_url: str, test_photos: Path, caplog: pytest.LogCaptureFixture) -> None:
+    first = vivid_checkpoint_file(tmp_path / "first.pt", seed=0)
+    second = vivid_checkpoint_file(tmp_path / "second.pt", seed=1)
+    third = vivid_checkpoint_file(tmp_path / "third.pt", seed=2)
+    settings = bot_settings(tmp_path, sandbox, first, database_url=database_url, subreddits=("OldSchoolCool",),
+                            model_store=tmp_path / "store", worker=WorkerSettings(batch_size=1))
+    bot = make_bot(settings, sandbox)
+    bot.poller.poll()
+    answer_one_more(bot)
+    assert set(answered_models(bot).values()) == {file_sha256(first)}  # before any promote: the configured model
+
+    promoted = promote(settings, second, data=test_photos, force=True, echo=lambda line: None)
+    assert promoted.sha256 != file_sha256(second)  # a training checkpoint is exported (fp16) on its way into the store
+    before = set(answered_models(bot))
+    answer_one_more(bot)  # the same worker, no restart
+    after = answered_models(bot)
+    assert {after[p] for p in set(after) - before} == {promoted.sha256}
+    metrics = exposition(bot.metrics.registry).decode()
+    assert f'colorbot_model_loaded_info{{model="{promoted.id}"}} 1.0' in metrics
+    assert re.search(rf'colorbot_current_model_info{{action="(promote|force)",model="{promoted.id}"}} 1.0', metrics)
+    assert f'colorbot_replies_by_model{{model="{promoted.id}"}} 1.0' in metrics
+    assert f'colorbot_replies_by_model{{model="{short_id(file_sha256(first))}"}}' in metrics
+    assert "colorbot_model_switches_total 1.0" in metrics
+
+    broken = promote(settings, third, data=test_photos, force=True, echo=lambda line: None)
+    data = bytearray(broken.path.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # the store's copy is damaged after promote (disk, a bad sync)
+    broken.path.write_bytes(bytes(data))
+    load_into(sandbox.world, {"posts": bw_posts(1, seed=5, prefix="late")})
+    bot.poller.poll()
+    with caplog.at_level(logging.ERROR, logger="bot.model_source"):
+        while bot.worker.run_batch() is not None:
+            pass
+    assert "does not match its hash" in caplog.text and broken.id in caplog.text
+    late = answered_models(bot)
+    assert late["late0000"] == promoted.sha256  # the old model kept answering
+    assert bot.worker.models.loaded.sha256 == promoted.sha256
+    assert ModelStore(settings.model_store).get(broken.id).sha256 == broken.sha256  # still listed, never loaded
+
+
+def test_without_a_store_the_configured_model_answers_and_is_named(tmp_path: Path, sandbox: SandboxServer,
+                                                                   vivid_checkpoint: Path) -> None:
+    settings = bot_settings(tmp_path, sandbox, vivid_checkpoint, subreddits=("OldSchoolCool",))
+    assert settings.model_store is None
+    bot = make_bot(dataclasses.replace(settings, worker=WorkerSettings(batch_size=2)), sandbox)
+    bot.poller.poll()
+    bot.worker.work_until_empty()
+    assert set(answered_models(bot).values()) == {file_sha256(vivid_checkpoint)}
