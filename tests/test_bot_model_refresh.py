@@ -25,9 +25,7 @@ from tests.model_helpers import test_photos, vivid_checkpoint_file  # noqa: F401
 
 def answered_models(bot) -> dict[str, str | None]:  # noqa: ANN001
     """Model hash of each answered post's lead job."""
-    with transaction(bot.queue.engine, write=False) as session:
-        jobs = session.scalars(select(Job).where(Job.state == JobState.DONE.value, Job.reply_id.is_not(None)))
-        return {job.post_id: job.model_sha256 for job in jobs}
+    return {job.post_id: job.model_sha256 for job in _answered_jobs(bot.queue.engine)}
 
 
 def answer_one_more(bot) -> None:  # noqa: ANN001
@@ -89,3 +87,62 @@ def test_without_a_store_the_configured_model_answers_and_is_named(tmp_path: Pat
     bot.poller.poll()
     bot.worker.work_until_empty()
     assert set(answered_models(bot).values()) == {file_sha256(vivid_checkpoint)}
+
+
+def test_colorbot_run_answers_with_the_model_colorbot_train_promote_produced(
+        tmp_path: Path, test_photos: Path, vivid_checkpoint: Path) -> None:
+    """Three real processes: `colorbot run` keeps running while `colorbot train --promote` trains, scores and promotes."""
+    import shutil
+    import signal
+    import subprocess
+    import sys
+
+    from bot.demo import bot_environment, write_sandbox_config
+    from db import make_engine, upgrade
+    from tests.bot_processes import SUBREDDIT, bw_sandbox, start_bot, wait_for
+    from training.synthetic import make_color_image
+
+    database_url = f"sqlite:///{tmp_path / 'colorbot.db'}"
+    upgrade(database_url)
+    shutil.copytree(test_photos, tmp_path / "data" / "photos" / "val")  # the default test split, relative to the folder
+    sandbox = bw_sandbox(1, seed=21)
+    with sandbox:
+        config = write_sandbox_config(tmp_path, sandbox.url, database_url=database_url, model_path=vivid_checkpoint,
+                                      subreddits=(SUBREDDIT,), top={"poll_interval_seconds": 2.0, "model_store": str(tmp_path / "store")},
+                                      worker={"interval_seconds": 0.5})
+        log = (tmp_path / "run.log").open("w+")
+        bot = start_bot(config, "run", log=log)
+        engine = make_engine(database_url)
+        answered = lambda: {j.post_id: j.model_sha256 for j in _answered_jobs(engine)}  # noqa: E731
+        try:
+            wait_for(lambda: len(answered()) == 1, 90, "the first reply")
+            assert set(answered().values()) == {file_sha256(vivid_checkpoint)}
+            images = tmp_path / "train-photos"
+            for seed in range(4):
+                make_color_image(images / f"{seed}.jpg", seed, size=(64, 48))
+            env = {**bot_environment(tmp_path), "COLORBOT_CONFIG": str(config)}
+            trained = subprocess.run(
+                [sys.executable, "-m", "bot.cli", "train", "--data", str(images), "--out", str(tmp_path / "run"), "--backbone", "resnet18",
+                 "--weights", "none", "--size", "32", "--batch-size", "2", "--steps", "2", "--workers", "0", "--val-every", "0",
+                 "--no-progress", "--render-size", "64", "--promote"],
+                cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)
+            assert trained.returncode == 0, trained.stdout[-2000:] + trained.stderr[-2000:]
+            assert "promoted" in trained.stdout
+            (current,) = [m for m in ModelStore(tmp_path / "store").list() if m.source == str(tmp_path / "run" / "final.pt")]
+            load_into(sandbox.world, {"posts": bw_posts(1, seed=22, prefix="late")})
+            wait_for(lambda: "late0000" in answered(), 90, "the reply after the promote")
+            assert answered()["late0000"] == current.sha256
+        finally:
+            bot.send_signal(signal.SIGTERM)
+            code = bot.wait(60)
+            engine.dispose()
+            log.seek(0)
+            output = log.read()
+            log.close()
+    assert code == 0, output[-3000:]
+    assert f"model: switched from {short_id(file_sha256(vivid_checkpoint))}" in output and current.id in output
+
+
+def _answered_jobs(engine) -> list[Job]:  # noqa: ANN001
+    with transaction(engine, write=False) as session:
+        return list(session.scalars(select(Job).where(Job.state == JobState.DONE.value, Job.reply_id.is_not(None))))
