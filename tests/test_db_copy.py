@@ -13,6 +13,7 @@ from bot.cli import app
 from db.engine import make_engine
 from db.facts import Facts
 from db.migrate import upgrade
+from db.model_switches import ModelSwitches
 from db.models import Base
 from db.queue import JobQueue, NewJob
 
@@ -27,7 +28,7 @@ def fill(url: str) -> None:
     queue, facts = JobQueue(engine, clock=lambda: T0), Facts(engine, clock=lambda: T0)
     queue.enqueue(NewJob(f"p{n}", "OldSchoolCool", f"/r/x/{n}", f"https://i.redd.it/{n}.jpg", author="u") for n in range(5))
     done, skipped, failed, running = queue.claim("w1", limit=4, lease_seconds=60)
-    queue.record_hosted_url(done.id, "https://i.imgur.com/a.png", "del")
+    queue.record_hosted_url(done.id, "https://i.imgur.com/a.png", "del", model_sha256="ab" * 32)
     queue.reserve_reply(done.post_id, done.id)
     queue.record_reply(done.post_id, "c1", done.id)
     queue.complete(done, metrics={"colorfulness": 0.25, "kind": "sepia", "sizes": [1, 2]}, phash=HIGH_BIT_HASH)
@@ -37,6 +38,9 @@ def fill(url: str) -> None:
     facts.ban_subreddit("pics", "banned", next_check_at=T0 + timedelta(days=1))
     facts.opt_out("someone", "asked")
     facts.set_state("inbox", {"last": "t4_x", "big": 2**64 - 1})
+    switches = ModelSwitches(engine, clock=lambda: T0)
+    switches.promote("cd" * 6, "cd" * 32, baseline=("ab" * 6, "ab" * 32))
+    switches.rollback()
     engine.dispose()
 
 
@@ -62,11 +66,12 @@ def test_copy_into_an_empty_database_and_back_keeps_every_row(tmp_path: Path, da
     fill(source)
     original = dump(source)
     assert {table: len(rows) for table, rows in original.items()} == {
-        "banned_subreddits": 1, "jobs": 5, "opted_out_users": 1, "poll_cursors": 1, "replied_posts": 1, "state": 1}
+        "banned_subreddits": 1, "jobs": 5, "opted_out_users": 1, "poll_cursors": 1, "replied_posts": 1, "state": 1,
+        "model_switches": 3}
 
     result = copy(source, database_url)
     assert result.exit_code == 0, result.output
-    assert "jobs: 5 rows" in result.output and "copied 10 rows" in result.output
+    assert "jobs: 5 rows" in result.output and "copied 13 rows" in result.output
     copied = dump(database_url)
     assert copied == original
     (done,) = [job for job in copied["jobs"] if job["state"] == "done"]
@@ -76,6 +81,9 @@ def test_copy_into_an_empty_database_and_back_keeps_every_row(tmp_path: Path, da
     engine = make_engine(database_url)  # new work continues after the copied ids
     (new_id,) = JobQueue(engine).enqueue([NewJob("p9", "s", "/p9", "https://i.redd.it/9.jpg")])
     assert new_id == max(job["id"] for job in copied["jobs"]) + 1
+    promoted = ModelSwitches(engine).promote("ef" * 6, "ef" * 32)  # the switch log continues after the copied ids
+    assert (promoted.id, promoted.previous_id) == (4, 3)
+    assert ModelSwitches(engine).rollback().sha256 == "ab" * 32
     engine.dispose()
 
     refused = copy(source, database_url)  # a second copy would duplicate everything
