@@ -28,7 +28,7 @@ from bot.status_server import StatusServer
 from db import make_engine, upgrade
 from db.types import utcnow
 from tests.browser import chromium_required, dump_dom, find_chromium, screenshot
-from tests.status_seed import COUNTS, REASON_404, seed
+from tests.status_seed import COUNTS, NEW_MODEL, OLD_MODEL, REASON_404, seed
 
 @pytest.fixture(scope="module")
 def seeded_url(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -142,6 +142,18 @@ def test_metrics_show_the_queue(server: StatusServer) -> None:
     for state, count in COUNTS.items():
         assert f'colorbot_jobs{{state="{state}"}} {float(count)}' in response.text
     assert "colorbot_banned_subreddits 2.0" in response.text
+    assert f'colorbot_current_model_info{{action="promote",model="{NEW_MODEL[:12]}"}} 1.0' in response.text
+    for model in (OLD_MODEL, NEW_MODEL):
+        assert f'colorbot_replies_by_model{{model="{model[:12]}"}} 1.0' in response.text
+
+
+def test_the_page_names_the_current_model_and_replies_per_model(server: StatusServer) -> None:
+    html = requests.get(server.url + "/", timeout=10).text
+    section = html[html.index('<section id="model">'):]
+    section = section[:section.index("</section>")]
+    assert f"Current model <code>{NEW_MODEL[:12]}</code> (promote" in section
+    rows = re.findall(r"<tr><td><code>(\w+)</code></td><td>(\d+)</td></tr>", section)
+    assert sorted(rows) == sorted([(OLD_MODEL[:12], "1"), (NEW_MODEL[:12], "1")])
 
 
 def test_healthz_follows_the_last_successful_poll(seeded_url: str, tmp_path: Path) -> None:
