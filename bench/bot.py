@@ -30,8 +30,8 @@ from pathlib import Path
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 from bot.config import DownloadSettings, HostSettings, Settings, WorkerSettings
-from bot.reddit_client import make_reddit
-from bot.reddit_errors import MAX_REQUESTS_PER_MINUTE, BudgetRateLimiter
+from bot.reddit.budget import MAX_REQUESTS_PER_MINUTE, BudgetRateLimiter
+from bot.reddit.client import make_reddit
 from bot.sandbox import SandboxServer
 from bot.sandbox.generated import bw_posts
 from bot.sandbox.praw_site import praw_settings

@@ -27,7 +27,7 @@ from sqlalchemy import insert
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.config import DownloadSettings, HostSettings, Settings  # noqa: E402
-from bot.reddit_client import make_reddit  # noqa: E402
+from bot.reddit.client import make_reddit  # noqa: E402
 from bot.sandbox import SandboxServer  # noqa: E402
 from bot.sandbox.praw_site import praw_settings  # noqa: E402
 from bot.scheduler import build_bot, run_once  # noqa: E402

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.hosting import HostedImage, ImageHost
 from bot.metrics import BotMetrics
-from bot.reddit_errors import action_for
+from bot.reddit.errors import action_for
 from bot.reply_text import DELETE_SUBJECT, OPT_OUT_SUBJECT
 from db import Facts, Job, JobQueue, transaction
 from db.models import JobState

@@ -25,8 +25,9 @@ import prawcore
 
 from bot.ingest import IMAGE_HOSTS, IngestOptions, PostPlan, plan_jobs, plan_post, posts_since
 from bot.metrics import BotMetrics
-from bot.reddit_client import bot_username, fetch_posts
-from bot.reddit_errors import action_for
+from bot.reddit.client import bot_username
+from bot.reddit.errors import action_for
+from bot.reddit.posts import fetch_posts
 from db import Facts, JobQueue
 from db.types import utcnow
 

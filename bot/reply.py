@@ -19,8 +19,9 @@ from sqlalchemy import func, select
 
 from bot.batch import PostWork, Settler, Summary
 from bot.hosting import OutboxHost
-from bot.reddit_client import PostState, existing_bot_reply, recheck_posts
-from bot.reddit_errors import action_for
+from bot.reddit.client import existing_bot_reply
+from bot.reddit.errors import action_for
+from bot.reddit.posts import PostState, recheck_posts
 from bot.reply_text import ReplyContext, render_reply
 from db import Facts, JobQueue, LeaseLost, transaction
 from db.models import RepliedPost

@@ -26,7 +26,7 @@ from bot.hosting import make_host
 from bot.inbox import Inbox
 from bot.metrics import BotMetrics
 from bot.poller import Poller, PollResult
-from bot.reddit_client import make_reddit
+from bot.reddit.client import make_reddit
 from bot.worker import Worker
 from db import Facts, JobQueue, make_engine, mask_url, upgrade
 from db.backup import backup_database, next_backup_at, sqlite_file

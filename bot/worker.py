@@ -13,7 +13,7 @@ Stages run over the whole batch so the colorizer sees one batch and Reddit one `
 6. reply: hourly budget, one ``/api/info`` re-check, ``reserve_reply``, the bot's existing
    comment on Reddit, the comment, ``record_reply`` — or, in a dry run, the reply text into the outbox
 
-Every failure maps to the queue through ``bot.reddit_errors.action_for`` / ``DownloadError`` /
+Every failure maps to the queue through ``bot.reddit.errors.action_for`` / ``DownloadError`` /
 ``HostError``; every decision is one log line ``post t3_…: <decision>: <reason>``.
 
 Before each claim the worker follows the database's current model (``bot.model_source``), so a
@@ -41,7 +41,7 @@ from bot.hosting import HostedImage, HostError, ImageHost, make_host
 from bot.metrics import BotMetrics
 from bot.model_source import ModelSource
 from bot.prepare import HUMAN_COLORIZATION_SUBREDDITS, prepare_post
-from bot.reddit_client import bot_username
+from bot.reddit.client import bot_username
 from bot.reply import Replier
 from db import Facts, JobQueue
 from db.model_switches import ModelSwitches

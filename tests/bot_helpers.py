@@ -13,7 +13,7 @@ import requests
 from PIL import Image
 
 from bot.config import DownloadSettings, HostSettings, Settings
-from bot.reddit_client import make_reddit
+from bot.reddit.client import make_reddit
 from bot.sandbox import SandboxServer
 from bot.sandbox.praw_site import praw_settings
 from bot.scheduler import Bot, build_bot

@@ -45,7 +45,7 @@ def bot_config(folder: Path, sandbox: SandboxServer, checkpoint: Path, **worker:
     """praw.ini + colorbot.toml in ``folder`` for a bot on r/OldSchoolCool with a SQLite file queue.
 
     The first poll runs at start; later ones every 10 s, so polls do not eat the 100 requests a
-    minute the bot allows itself (``bot.reddit_errors.MAX_REQUESTS_PER_MINUTE``).
+    minute the bot allows itself (``bot.reddit.budget.MAX_REQUESTS_PER_MINUTE``).
     """
     database_url = f"sqlite:///{folder / 'colorbot.db'}"
     upgrade(database_url)  # migrate once up front: several processes may start together

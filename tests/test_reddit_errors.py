@@ -11,16 +11,8 @@ import requests
 from praw.exceptions import RedditAPIException
 from prawcore.sessions import Session
 
-from bot.reddit_errors import (
-    BAN_RECHECK_SECONDS,
-    RATELIMIT_MARGIN_SECONDS,
-    BudgetRateLimiter,
-    RateLimitHeaders,
-    action_for,
-    install_rate_budget,
-    parse_ratelimit_seconds,
-    retry_after_seconds,
-)
+from bot.reddit.budget import BudgetRateLimiter, RateLimitHeaders, install_rate_budget
+from bot.reddit.errors import BAN_RECHECK_SECONDS, RATELIMIT_MARGIN_SECONDS, action_for, parse_ratelimit_seconds, retry_after_seconds
 
 
 def reddit_response(status: int, headers: dict[str, str] | None = None, body: bytes = b"{}") -> requests.Response:

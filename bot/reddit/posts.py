@@ -1,61 +1,18 @@
-"""The bot's one door to Reddit: the PRAW client, and the reads made right before replying.
-
-Why here: the worker, poller and inbox need the same client (PRAW site from the settings,
-our User-Agent, the request budget) and the same "is this post still answerable?" test, so
-both live in one place. In sandbox mode (``download.sandbox_image_base_url`` set) PRAW gets
-the sandbox session, which media uploads need (see ``bot/sandbox/README.md``).
-
-Credentials never pass through here as settings: PRAW reads them from its praw.ini site.
-"""
+"""One rule for "may the bot answer this post now?", and the re-reads made right before replying."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.ingest import field
-from bot.reddit_errors import install_rate_budget
 
 if TYPE_CHECKING:
     import praw
 
-    from bot.config import Settings
-
-log = logging.getLogger(__name__)
-
 INFO_BATCH = 100  # /api/info takes at most 100 fullnames
-SANDBOX_TIMEOUT_S = 30.0
 DELETED = "[deleted]"
-
-
-def make_reddit(settings: Settings, **overrides: Any) -> praw.Reddit:
-    """A ``praw.Reddit`` for the configured site, with our User-Agent and request budget.
-
-    ``overrides`` are extra PRAW settings (tests pass the sandbox's credentials this way).
-    """
-    import praw
-
-    kwargs: dict[str, Any] = {"user_agent": settings.user_agent, "check_for_updates": False}
-    sandbox = settings.download.sandbox_image_base_url
-    if sandbox and "requestor_kwargs" not in overrides:
-        from bot.sandbox.praw_site import sandbox_session
-
-        kwargs["requestor_kwargs"] = {"session": sandbox_session(sandbox, SANDBOX_TIMEOUT_S)}
-    kwargs.update(overrides)
-    site = settings.reddit.praw_site
-    reddit = praw.Reddit(site, **kwargs) if site else praw.Reddit(**kwargs)
-    install_rate_budget(reddit)
-    log.info("reddit: client for praw site %s as u/%s%s", site or "(PRAW default)", bot_username(reddit) or "?",
-             " (sandbox mode)" if sandbox else "")
-    return reddit
-
-
-def bot_username(reddit: praw.Reddit) -> str | None:
-    """The bot's account name from PRAW's config (no request)."""
-    name = getattr(reddit.config, "username", None)
-    return str(name) if name else None
 
 
 @dataclass(frozen=True)
@@ -110,14 +67,3 @@ def fetch_posts(reddit: praw.Reddit, post_ids: Iterable[str]) -> list[Any]:
     for start in range(0, len(ids), INFO_BATCH):
         result += list(reddit.info(fullnames=[f"t3_{i}" for i in ids[start:start + INFO_BATCH]]))
     return result
-
-
-def existing_bot_reply(reddit: praw.Reddit, post_id: str, username: str) -> str | None:
-    """The id of a top-level comment by ``username`` on the post (``GET /comments/{id}``), if any."""
-    from praw.models import Comment
-
-    submission = reddit.submission(id=post_id)
-    for comment in submission.comments:
-        if isinstance(comment, Comment) and comment.author is not None and str(comment.author).lower() == username.lower():
-            return str(comment.id)
-    return None
