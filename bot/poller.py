@@ -25,7 +25,7 @@ import prawcore
 
 from bot.ingest import IMAGE_HOSTS, IngestOptions, PostPlan, plan_jobs, plan_post, posts_since
 from bot.metrics import BotMetrics
-from bot.reddit.client import bot_username
+from bot.reddit.identity import identity_of
 from bot.reddit.errors import action_for
 from bot.reddit.posts import fetch_posts
 from db import Facts, JobQueue
@@ -66,9 +66,10 @@ def listing_key(subreddits: list[str] | tuple[str, ...]) -> str:
 
 
 def ingest_options(settings: Settings, reddit: praw.Reddit) -> IngestOptions:
-    """What ingest accepts, from the settings (extra image hosts, sandbox mirror) and our own name."""
+    """What ingest accepts, from the settings (extra image hosts, sandbox mirror) and our own name (one
+    ``/api/v1/me`` request the first time)."""
     hosts = IMAGE_HOSTS | frozenset(h.lower() for h in settings.download.allowed_hosts)
-    return IngestOptions(image_hosts=hosts, bot_username=bot_username(reddit),
+    return IngestOptions(image_hosts=hosts, bot_username=identity_of(reddit).name,
                          sandbox_base_url=settings.download.sandbox_image_base_url)
 
 
@@ -88,7 +89,14 @@ class Poller:
                  options: IngestOptions | None = None, metrics: BotMetrics | None = None) -> None:
         self.reddit, self.queue, self.facts, self.settings = reddit, queue, facts, settings
         self.metrics = metrics or BotMetrics()
-        self.options = options or ingest_options(settings, reddit)
+        self._options = options
+
+    @property
+    def options(self) -> IngestOptions:
+        """Built at the first poll (it asks Reddit who the bot is)."""
+        if self._options is None:
+            self._options = ingest_options(self.settings, self.reddit)
+        return self._options
 
     # -- the watched listing ------------------------------------------------------------------
     def poll(self) -> PollResult:
@@ -102,6 +110,7 @@ class Poller:
             log.warning("poll: every watched subreddit bans the bot; nothing to read")
             return result
         try:
+            options = self.options
             listing, active = self._listing(active, result)
         except Exception as exc:  # noqa: BLE001 - one log line, the next poll tries again
             action = action_for(exc)
@@ -117,7 +126,7 @@ class Poller:
         cursor = self.facts.cursor(key)
         posts, new_cursor = posts_since(listing, cursor.newest_fullname if cursor else None)
         result.listed, result.new_posts = len(listing), len(posts)
-        plans = [plan_post(post, self.options) for post in posts]
+        plans = [plan_post(post, options) for post in posts]
         retry = self._retries_due(result)
         self._queue(plans + retry, result)
         self.facts.record_poll(key, new_cursor)

@@ -1,10 +1,13 @@
 """Stage 6 of the worker: answer each published post on Reddit exactly once (or write the outbox).
 
-The protocol that keeps a crash from answering twice: one ``/api/info`` re-check for the batch,
-the hourly budget, ``reserve_reply`` (a durable claim on the right to answer), a look at the
-post's comments for one the bot already made, the comment, then ``record_reply``. A worker that
-dies between the comment and the record leaves a reservation; the next attempt finds the comment
-on Reddit and records it instead of answering again.
+The protocol that keeps a crash or an ambiguous answer from replying twice: one ``/api/info``
+re-check for the batch, the hourly budget, ``reserve_reply`` (a durable claim on the right to
+answer), a look at the bot's own newest comments for one on this post (``bot.reddit.own_replies``:
+no assumption about thread size), the comment — sent once, never re-sent by prawcore
+(``bot.reddit.writes``) — then ``record_reply``. When the comment call fails ambiguously (5xx,
+timeout, reset: Reddit may have made it) the bot looks again before anything else; when it
+finds its comment, it records that one. A worker that dies between the comment and the record
+leaves a reservation; the next attempt finds the comment on Reddit and records it.
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ from sqlalchemy import func, select
 
 from bot.batch import PostWork, Settler, Summary
 from bot.hosting import OutboxHost
-from bot.reddit.client import existing_bot_reply
 from bot.reddit.errors import action_for
+from bot.reddit.own_replies import find_own_reply
 from bot.reddit.posts import PostState, recheck_posts
 from bot.reply_text import ReplyContext, render_reply
 from db import Facts, JobQueue, LeaseLost, transaction
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
     import praw
 
     from bot.config import Settings
+    from bot.reddit.identity import Identity
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +43,10 @@ class Replier:
     """Replies for a worker; ``pause(until)`` is called when Reddit asks every call to wait."""
 
     def __init__(self, reddit: praw.Reddit, queue: JobQueue, facts: Facts, settings: Settings, settler: Settler, *,
-                 username: str, stop: threading.Event, pause: Callable[[datetime], None]) -> None:
+                 identity: Identity, stop: threading.Event, pause: Callable[[datetime], None]) -> None:
         self.reddit, self.queue, self.facts, self.settings, self.settler = reddit, queue, facts, settings, settler
         self.dry_run = settings.dry_run
-        self.username, self.stop, self.pause = username, stop, pause
+        self.identity, self.stop, self.pause = identity, stop, pause
 
     def budget_left(self, now: datetime | None = None) -> int:
         """Replies still allowed in the sliding hour (reservations count: each may become a comment)."""
@@ -83,7 +87,7 @@ class Replier:
             settler.discard_upload(item)
             settler.skip(item, summary, f"post {state.unanswerable}")
             return
-        context = ReplyContext(bot_name=self.username, comparison_url=item.hosted.url, post_id=item.post_id,
+        context = ReplyContext(bot_name=self.identity.name, comparison_url=item.hosted.url, post_id=item.post_id,
                                author=state.author or item.author, title=state.title, subreddit=item.subreddit,
                                permalink=state.permalink or item.permalink)
         try:
@@ -107,7 +111,8 @@ class Replier:
             resumed = True
             log.info("post t3_%s: an earlier attempt reserved the reply without recording it; checking Reddit", item.post_id)
         try:
-            existing = existing_bot_reply(self.reddit, item.post_id, self.username)
+            existing = find_own_reply(self.reddit, self.identity.name, item.post_id,
+                                      post_created_utc=None if resumed else state.created_utc)
         except Exception as exc:  # noqa: BLE001
             # the reservation may be an earlier attempt's whose comment went out: keep it
             self._reddit_failure(item, summary, exc, reserved=False, what="reading the comments")
@@ -121,11 +126,13 @@ class Replier:
         if existing:
             self.queue.record_reply(item.post_id, existing, item.lead.id)
             settler.discard_upload(item)
-            settler.skip(item, summary, f"u/{self.username} already replied on Reddit (t1_{existing}); recorded it")
+            settler.skip(item, summary, f"u/{self.identity.name} already replied on Reddit (t1_{existing}); recorded it")
             return
         try:
             comment = self.reddit.submission(id=item.post_id).reply(text)
         except Exception as exc:  # noqa: BLE001
+            if action_for(exc).kind == "retry" and self._made_anyway(item, summary, exc):
+                return
             self._reddit_failure(item, summary, exc, reserved=True, what="replying")
             return
         if comment is None:
@@ -138,6 +145,24 @@ class Replier:
         panels = item.metrics.get("panels")
         settler.complete(item, summary, f"replied t1_{recorded} with the {f'{panels}-panel ' if panels else ''}comparison {item.hosted.url}")
         summary.replies.append(item.post_id)
+
+    def _made_anyway(self, item: PostWork, summary: Summary, exc: BaseException) -> bool:
+        """After an ambiguous failure of the comment call: did Reddit make it? Record it if so."""
+        assert item.hosted is not None
+        try:
+            made = find_own_reply(self.reddit, self.identity.name, item.post_id)
+        except Exception as lookup:  # noqa: BLE001 - cannot tell: the reservation stays, the next attempt looks again
+            log.warning("post t3_%s: replying failed ambiguously and the look-up failed too (%s); will look again before "
+                        "replying", item.post_id, action_for(lookup).reason)
+            return False
+        if made is None:
+            log.info("post t3_%s: replying failed (%s) and no comment of ours is on Reddit", item.post_id, action_for(exc).reason)
+            return False
+        self.queue.record_reply(item.post_id, made, item.lead.id)
+        self.settler.complete(item, summary, f"replied t1_{made} (Reddit answered {action_for(exc).reason} but had made the "
+                                             f"comment; found among our own and recorded) with the comparison {item.hosted.url}")
+        summary.replies.append(item.post_id)
+        return True
 
     def _outbox(self) -> OutboxHost:
         if isinstance(self.settler.host, OutboxHost):

@@ -41,7 +41,7 @@ from bot.hosting import HostedImage, HostError, ImageHost, make_host
 from bot.metrics import BotMetrics
 from bot.model_source import ModelSource
 from bot.prepare import HUMAN_COLORIZATION_SUBREDDITS, prepare_post
-from bot.reddit.client import bot_username
+from bot.reddit.identity import identity_of
 from bot.reply import Replier
 from db import Facts, JobQueue
 from db.model_switches import ModelSwitches
@@ -87,12 +87,12 @@ class Worker:
         self.worker_id = worker_id or default_worker_id()
         self.stop = stop or threading.Event()
         self.policy = DownloadPolicy.from_settings(settings)
-        self.username = bot_username(reddit) or settings.reddit.owner
+        self.identity = identity_of(reddit)  # the bot's own name, from /api/v1/me (never reddit.owner: the operator)
         self.paused_until: datetime | None = None  # Reddit asked all calls to wait (429, auth)
         self.busy = threading.Lock()  # held while a batch runs: shutdown waits on it
         self.metrics = (metrics or BotMetrics()).watch_model(self.models)
         self.settler = Settler(queue, self.host, self.metrics)
-        self.replier = Replier(reddit, queue, facts, settings, self.settler, username=self.username, stop=self.stop,
+        self.replier = Replier(reddit, queue, facts, settings, self.settler, identity=self.identity, stop=self.stop,
                                pause=self._pause)
 
     # -- the loop ---------------------------------------------------------------------------------

@@ -68,3 +68,14 @@ def open_link(body: str) -> Image.Image:
     response.raise_for_status()
     assert response.headers["content-type"].startswith("image/")
     return Image.open(io.BytesIO(response.content))
+
+
+def make_due(bot: Bot) -> None:
+    """Move every waiting job's next attempt to now: the retry delay has passed, without sleeping through it."""
+    from sqlalchemy import update
+
+    from db import Job, JobState, transaction
+    from db.types import utcnow
+
+    with transaction(bot.queue.engine, write=True) as session:
+        session.execute(update(Job).where(Job.state == JobState.PENDING.value).values(next_attempt_at=utcnow()))

@@ -23,7 +23,7 @@ from bot.sandbox import SandboxServer
 from bot.sandbox.praw_site import CREDENTIALS
 from bot.scheduler import run_once
 from colorizer.inference import Colorizer
-from tests.bot_helpers import LINK, bot_settings, comments_by_post, make_bot, open_link, panel_count
+from tests.bot_helpers import LINK, bot_settings, comments_by_post, make_bot, make_due, open_link, panel_count
 #: Every B&W post of the default seed and the panels its comparison must have.
 EXPECTED_PANELS = {"gray01": 2, "moon01": 2, "sepia1": 2, "gray02": 2, "sepia2": 2, "xpost1": 2, "gal001": 3, "ba0001": 3}
 NO_REPLY = {"color1", "color2", "nsfw01", "lock01", "del001", "arch01", "self01", "video1", "link01", "done01", "miss01",
@@ -80,9 +80,19 @@ def test_a_gallery_is_queued_once_its_items_are_processed(tmp_path: Path, sandbo
 
 # -- faults --------------------------------------------------------------------------------------------
 def test_server_errors_once_then_success(tmp_path: Path, sandbox: SandboxServer, vivid_checkpoint: Path, colorizer: Colorizer) -> None:
+    """prawcore retries the 503 on the listing (a read); the 503 on a comment (a write) is the bot's to handle."""
     sandbox.faults.status("/r/*/new", 503, times=1)
     sandbox.faults.status("/api/comment", 503, times=1)
     bot = make_bot(bot_settings(tmp_path, sandbox, vivid_checkpoint, subreddits=("OldSchoolCool",)), sandbox, colorizer)
+    run_once(bot)
+    replies = comments_by_post(sandbox)
+    assert len(replies) == 2 and all(len(c) == 1 for c in replies.values())
+    (waiting,) = {"gray01", "sepia1", "gal001"} - set(replies)
+    (job,) = [j for j in bot.queue.jobs_for_post(waiting) if j.hosted_url]
+    assert job.state == "pending" and "HTTP 503" in (job.last_error or "")
+    comments_posted = [r for r in sandbox.state()["requests"] if r["route"] == "POST /api/comment"]
+    assert [r["status"] for r in comments_posted].count(503) == 1 and len(comments_posted) == 3  # the 503 was not re-sent
+    make_due(bot)
     run_once(bot)
     replies = comments_by_post(sandbox)
     assert set(replies) == {"gray01", "sepia1", "gal001"} and all(len(c) == 1 for c in replies.values())

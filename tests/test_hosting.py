@@ -272,8 +272,9 @@ def test_make_host_builds_each_kind_from_settings_or_a_dict(tmp_path: Path) -> N
     assert isinstance(dry, OutboxHost) and dry.folder == tmp_path / "out"
     offline = praw.Reddit(client_id="x", client_secret="x", user_agent="test", check_for_updates=False)
     assert make_host("reddit", {"username": "colorbot"}, offline).username == "colorbot"  # type: ignore[attr-defined]
-    with pytest.raises(ValueError, match="username"):
-        make_host("reddit", {}, offline)
+    anonymous = make_host("reddit", {}, offline)  # no request yet: the name comes from /api/v1/me when first needed
+    with pytest.raises(praw.exceptions.ReadOnlyException, match="read_only"):
+        anonymous.username  # type: ignore[attr-defined]  # noqa: B018 - app-only credentials have no profile
     with pytest.raises(ValueError, match="praw.Reddit"):
         make_host("reddit", {})
     with pytest.raises(ValueError, match="imgur_client_id"):

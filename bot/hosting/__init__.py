@@ -42,7 +42,7 @@ def make_host(kind: str, options: Any = None, reddit: Any = None, *, dry_run: bo
     """The host for ``kind``; ``options`` is ``bot.config.HostSettings`` or a dict with the same keys.
 
     Keys: ``imgur_client_id`` / ``imgur_base_url`` (imgur), ``local_dir`` + ``local_base_url``
-    (local), ``outbox_dir`` (outbox), ``username`` (reddit; default: the Reddit instance's own).
+    (local), ``outbox_dir`` (outbox), ``username`` (reddit; default: the bot's own, from ``/api/v1/me``).
     ``dry_run`` always gives the outbox, whatever ``kind`` says.
     """
     opts = _options(options)
@@ -63,10 +63,7 @@ def make_host(kind: str, options: Any = None, reddit: Any = None, *, dry_run: bo
     if kind == "reddit":
         if reddit is None:
             raise ValueError("host reddit: a praw.Reddit instance is required")
-        username = opts.get("username") or getattr(reddit.config, "username", None)
-        if not username:
-            raise ValueError("host reddit: no username (set it in PRAW's config or pass username)")
-        return RedditProfileHost(reddit, str(username))
+        return RedditProfileHost(reddit, opts.get("username"))  # default: the bot's own profile, from /api/v1/me
     raise ValueError(f"unknown host kind {kind!r} (known: {', '.join(HOST_KINDS)})")
 
 

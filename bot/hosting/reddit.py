@@ -30,13 +30,22 @@ class RedditProfileHost:
 
     name = "reddit"
 
-    def __init__(self, reddit: Any, username: str, *, websocket_timeout: int = 30, use_websockets: bool = True,
+    def __init__(self, reddit: Any, username: str | None = None, *, websocket_timeout: int = 30, use_websockets: bool = True,
                  nsfw: bool = False) -> None:
         self.reddit = reddit
         self.use_websockets = use_websockets
-        self.username = username
+        self._username = username
         self.websocket_timeout = websocket_timeout
         self.nsfw = nsfw
+
+    @property
+    def username(self) -> str:
+        """The profile posted to: the given name, else the bot's own (``/api/v1/me``, read once)."""
+        if self._username is None:
+            from bot.reddit.identity import identity_of
+
+            self._username = identity_of(self.reddit).name
+        return self._username
 
     def upload(self, path: Path, title: str) -> HostedImage:
         """Submit ``path`` as an image post; returns its ``i.redd.it`` URL and permalink."""

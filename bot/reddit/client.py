@@ -12,6 +12,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from bot.reddit.budget import install_rate_budget
+from bot.reddit.writes import send_writes_once
 
 if TYPE_CHECKING:
     import praw
@@ -24,7 +25,7 @@ SANDBOX_TIMEOUT_S = 30.0
 
 
 def make_reddit(settings: Settings, **overrides: Any) -> praw.Reddit:
-    """A ``praw.Reddit`` for the configured site, with our User-Agent and request budget.
+    """A ``praw.Reddit`` for the configured site, with our User-Agent, request budget and writes sent once.
 
     ``overrides`` are extra PRAW settings (tests pass the sandbox's credentials this way).
     """
@@ -40,23 +41,6 @@ def make_reddit(settings: Settings, **overrides: Any) -> praw.Reddit:
     site = settings.reddit.praw_site
     reddit = praw.Reddit(site, **kwargs) if site else praw.Reddit(**kwargs)
     install_rate_budget(reddit)
-    log.info("reddit: client for praw site %s as u/%s%s", site or "(PRAW default)", bot_username(reddit) or "?",
-             " (sandbox mode)" if sandbox else "")
+    send_writes_once(reddit)
+    log.info("reddit: client for praw site %s%s", site or "(PRAW default)", " (sandbox mode)" if sandbox else "")
     return reddit
-
-
-def bot_username(reddit: praw.Reddit) -> str | None:
-    """The bot's account name from PRAW's config (no request)."""
-    name = getattr(reddit.config, "username", None)
-    return str(name) if name else None
-
-
-def existing_bot_reply(reddit: praw.Reddit, post_id: str, username: str) -> str | None:
-    """The id of a top-level comment by ``username`` on the post (``GET /comments/{id}``), if any."""
-    from praw.models import Comment
-
-    submission = reddit.submission(id=post_id)
-    for comment in submission.comments:
-        if isinstance(comment, Comment) and comment.author is not None and str(comment.author).lower() == username.lower():
-            return str(comment.id)
-    return None

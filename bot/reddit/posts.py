@@ -24,6 +24,7 @@ class PostState:
     author: str | None
     permalink: str
     unanswerable: str | None
+    created_utc: float | None = None
 
 
 def post_state(data: Any) -> PostState:
@@ -41,8 +42,9 @@ def post_state(data: Any) -> PostState:
         why = "archived meanwhile"
     elif field(data, "over_18"):
         why = "marked NSFW meanwhile"
+    created = field(data, "created_utc")
     return PostState(str(field(data, "id")), str(field(data, "title") or ""), None if author == DELETED else author,
-                     str(field(data, "permalink") or ""), why)
+                     str(field(data, "permalink") or ""), why, float(created) if created is not None else None)
 
 
 def recheck_posts(reddit: praw.Reddit, post_ids: Iterable[str]) -> dict[str, PostState]:

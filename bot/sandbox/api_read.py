@@ -17,6 +17,7 @@ from bot.sandbox.calls import Call, HttpError, Reply, json_reply
 from bot.sandbox.world import Comment, Message, Post, Subreddit, Token
 
 T = TypeVar("T", Post, Comment, Message)
+THREAD_PAGE_LIMIT = 500  # Reddit's most top-level comments on one thread page
 
 
 # --- OAuth ------------------------------------------------------------------------------
@@ -153,7 +154,8 @@ def _thing_json(call: Call, thing: Post | Comment | Subreddit) -> dict[str, Any]
 
 
 def submission(call: Call) -> Reply:
-    """``GET /comments/{id}``: ``[post listing, comment tree listing]``."""
+    """``GET /comments/{id}``: ``[post listing, comment tree listing]``; like Reddit, at most 500 top-level
+    comments, best first, the rest behind a ``more`` stub (``/api/morechildren``)."""
     world = call.world
     with world.lock:
         post = world.posts.get(call.params["id"])
@@ -162,11 +164,26 @@ def submission(call: Call) -> Reply:
         sub = world.subreddit(post.subreddit)
         if sub is not None and sub.forbidden:
             raise HttpError(403, "Forbidden", body={"reason": "private", "message": "Forbidden", "error": 403})
-        top = [c for c in world.comments_on(post.id) if c.parent == post.fullname]
+        top = sorted((c for c in world.comments_on(post.id) if c.parent == post.fullname), key=lambda c: -c.score)
+        limit = min(int(call.query.get("limit") or THREAD_PAGE_LIMIT), THREAD_PAGE_LIMIT)
+        shown, hidden = top[:limit], top[limit:]
+        children = [things.comment_json(world, c, call.base) for c in shown]
+        if hidden:
+            children.append(things.more_json(post.fullname, hidden))
         return json_reply([
             things.listing([things.post_json(world, post, call.base)]),
-            things.listing([things.comment_json(world, c, call.base) for c in top]),
+            things.listing(children),
         ])
+
+
+def morechildren(call: Call) -> Reply:
+    """``/api/morechildren`` (``link_id``, ``children`` ids comma-separated): the comments a thread page left out."""
+    world = call.world
+    wanted = (call.form or call.query).get("children", "")
+    with world.lock:
+        found = [world.find(f"t1_{i}") for i in wanted.split(",") if i]
+        comments = [things.comment_json(world, c, call.base, replies=False) for c in found if isinstance(c, Comment)]
+    return json_reply({"json": {"errors": [], "data": {"things": comments}}})
 
 
 # --- inbox ------------------------------------------------------------------------------

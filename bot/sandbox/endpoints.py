@@ -46,6 +46,8 @@ ROUTES: list[Route] = [
     Route("GET",    "/api/info",                        api_read.info),
     Route("GET",    "/comments/{id}",                   api_read.submission),
     Route("GET",    "/r/{subreddit}/comments/{id}",     api_read.submission),
+    Route("POST",   "/api/morechildren",                api_read.morechildren),  # PRAW posts it; Reddit takes both
+    Route("GET",    "/api/morechildren",                api_read.morechildren),
     Route("GET",    "/user/{user}/about",               api_read.user_about),
     Route("GET",    "/user/{user}/submitted",           api_read.user_submitted),
     Route("GET",    "/user/{user}/comments",            api_read.user_comments),

@@ -17,6 +17,10 @@ Kinds (JSON field ``kind``):
 - ``expire_tokens``: invalidate all access tokens first (PRAW gets 401 and re-authenticates).
 - ``ws_failed``: the image-post websocket reports ``{"type": "failed"}`` (PRAW: MediaPostFailed).
 - ``ban``: mark subreddit ``subreddit`` forbidden (every request about it answers 403); immediate.
+- ``commit_then_status``: run the request (the comment *is* made), then answer ``status`` (502…)
+  instead of the result — Reddit's ambiguous write: the client cannot tell it worked.
+- ``commit_then_slow``: run the request, then wait ``delay`` seconds before answering (past the
+  client's timeout: the write happened, the client saw a timeout).
 """
 
 from __future__ import annotations
@@ -26,7 +30,10 @@ from dataclasses import asdict, dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
-KINDS = {"status", "api_error", "slow", "drop", "image", "delete_post", "expire_tokens", "ws_failed", "ban"}
+KINDS = {"status", "api_error", "slow", "drop", "image", "delete_post", "expire_tokens", "ws_failed", "ban",
+         "commit_then_status", "commit_then_slow"}
+STATUS_NAMES = {429: "Too Many Requests", 403: "Forbidden", 500: "Internal Server Error", 502: "Bad Gateway",
+                503: "Service Unavailable", 504: "Gateway Timeout", 404: "Not Found", 401: "Unauthorized"}
 RATELIMIT_MINUTES = "you are doing that too much. try again in 5 minutes."
 RATELIMIT_MIN_SEC = "Looks like you've been doing that a lot. Take a break for 9m3s before trying again."
 #: Reddit's own wording for the API errors the bot must handle; ``api_error`` rules default to these.

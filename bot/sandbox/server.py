@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, urlsplit
 from bot.sandbox import control, media
 from bot.sandbox.calls import ApiError, Call, HttpError, Reply, json_reply
 from bot.sandbox.endpoints import normalize, resolve
-from bot.sandbox.faults import Fault, Faults
+from bot.sandbox.faults import STATUS_NAMES, Fault, Faults
 from bot.sandbox.seed import world_from
 from bot.sandbox.world import World
 
@@ -97,7 +97,8 @@ class _Handler(BaseHTTPRequestHandler):
                     return early
             if route.auth == "bearer":
                 call.user = _authenticate(call)
-            return route.handler(call)
+            reply = route.handler(call)
+            return _after_commit(call, reply)
         except HttpError as error:
             reply = json_reply(error.body, error.status)
             reply.headers.update(error.headers)
@@ -135,9 +136,7 @@ def _apply_faults(call: Call) -> Reply | None:
     if rule := faults.take(call.method, call.path, {"slow"}):
         time.sleep(rule.delay)
     if rule := faults.take(call.method, call.path, {"status"}):
-        names = {429: "Too Many Requests", 403: "Forbidden", 500: "Internal Server Error", 502: "Bad Gateway",
-                 503: "Service Unavailable", 504: "Gateway Timeout", 404: "Not Found", 401: "Unauthorized"}
-        reply = json_reply({"message": names.get(rule.status, "Error"), "error": rule.status}, rule.status)
+        reply = json_reply({"message": STATUS_NAMES.get(rule.status, "Error"), "error": rule.status}, rule.status)
         reply.headers.update({**({"retry-after": "1"} if rule.status == 429 else {}), **rule.headers})
         if rule.status == 401:
             reply.headers.update(INVALID_TOKEN)
@@ -145,6 +144,17 @@ def _apply_faults(call: Call) -> Reply | None:
     if rule := faults.take(call.method, call.path, {"api_error"}):
         return json_reply({"json": {"errors": [rule.error_item()]}})
     return None
+
+
+def _after_commit(call: Call, reply: Reply) -> Reply:
+    """The rules that act after the handler changed the world: the write stands, the answer does not."""
+    if reply.status >= 400:
+        return reply
+    if rule := call.faults.take(call.method, call.path, {"commit_then_slow"}):
+        time.sleep(rule.delay)
+    if rule := call.faults.take(call.method, call.path, {"commit_then_status"}):
+        return json_reply({"message": STATUS_NAMES.get(rule.status, "Error"), "error": rule.status}, rule.status)
+    return reply
 
 
 def _authenticate(call: Call) -> str | None:

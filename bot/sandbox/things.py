@@ -120,12 +120,18 @@ def comment_json(world: World, comment: Comment, base: str, *, replies: bool = T
         "id": comment.id, "name": comment.fullname, "parent_id": comment.parent, "link_id": f"t3_{comment.link_id}",
         "author": comment.author, "body": comment.body, "body_html": f"<div class=\"md\"><p>{comment.body}</p></div>",
         "created_utc": comment.created_utc, "created": comment.created_utc, "subreddit": post.subreddit if post else "",
-        "subreddit_id": f"t5_{world.subreddit(post.subreddit).id}" if post else "", "permalink": link, "score": 1,
+        "subreddit_id": f"t5_{world.subreddit(post.subreddit).id}" if post else "", "permalink": link, "score": comment.score,
         "is_submitter": bool(post and post.author == comment.author), "distinguished": None, "stickied": False,
         "locked": False, "archived": bool(post and post.archived), "depth": depth, "edited": False, "collapsed": False,
         "replies": listing([comment_json(world, c, base, depth=depth + 1) for c in children]) if children else "",
     }
     return {"kind": "t1", "data": data}
+
+
+def more_json(post_fullname: str, hidden: list[Comment]) -> Json:
+    """The "load more comments" stub for the top-level comments a thread page leaves out."""
+    return {"kind": "more", "data": {"count": len(hidden), "name": f"t1_{hidden[0].id}", "id": hidden[0].id,
+                                     "parent_id": post_fullname, "depth": 0, "children": [c.id for c in hidden]}}
 
 
 def inbox_json(world: World, item: Message | Comment, base: str) -> Json:

@@ -95,6 +95,7 @@ class Comment:
     body: str
     created_utc: float = 0.0
     deleted: bool = False
+    score: int = 1  # a thread page sorts by it (Reddit's "confidence"); the bot's new replies have 1
 
     @property
     def fullname(self) -> str:
