@@ -26,7 +26,7 @@ import prawcore
 from bot.ingest import IMAGE_HOSTS, IngestOptions, PostPlan, plan_jobs, plan_post, posts_since
 from bot.metrics import BotMetrics
 from bot.reddit.identity import identity_of
-from bot.reddit.errors import action_for
+from bot.reddit.errors import BAN_RECHECK_SECONDS, action_for
 from bot.reddit.posts import fetch_posts
 from db import Facts, JobQueue
 from db.types import utcnow
@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 LISTING_LIMIT = 100
 RETRY_STATE_KEY = "poller.retry_later"
+ABOUT_CHECKED_KEY = "poller.about_checked"  # subreddit → when its about (user_is_banned) was last read
 RETRY_LATER_SECONDS = 3600.0
 _POST_ID = re.compile(r"^(?:t3_)?([a-z0-9]{1,12})$", re.IGNORECASE)
 _POST_URL = re.compile(r"/comments/([a-z0-9]{1,12})(?:/|$)", re.IGNORECASE)
@@ -102,6 +103,7 @@ class Poller:
     def poll(self) -> PollResult:
         """One poll of all watched subreddits (banned ones left out), then the stored retries."""
         result = PollResult()
+        self._check_unchecked_subreddits()
         active = [s for s in self.settings.subreddits if not self.facts.is_banned(s)]
         for name in self.settings.subreddits:
             if name not in active:
@@ -141,26 +143,51 @@ class Poller:
             return list(self.reddit.subreddit("+".join(active)).new(limit=LISTING_LIMIT)), active
         except (prawcore.Forbidden, prawcore.Redirect, prawcore.NotFound) as exc:
             log.warning("poll: listing of %d subreddits refused (%s); checking each", len(active), type(exc).__name__)
-        banned = [name for name in active if self.check_subreddit(name) is not None]
-        result.banned = banned
-        rest = [name for name in active if name not in banned]
-        if not banned or not rest:
+        unusable = {name: why for name in active if (why := self.check_subreddit(name)) is not None}
+        result.banned = [name for name in unusable if self.facts.is_banned(name)]
+        rest = [name for name in active if name not in unusable]
+        if not unusable or not rest:
             return None, rest
         return list(self.reddit.subreddit("+".join(rest)).new(limit=LISTING_LIMIT)), rest
 
+    def _check_unchecked_subreddits(self) -> None:
+        """Read ``about`` of each watched subreddit not checked for a day: a ban shows as ``user_is_banned``
+        (banned accounts still read listings), so it is found before any work is spent there."""
+        checked: dict[str, str] = self.facts.get_state(ABOUT_CHECKED_KEY, {}) or {}
+        now = utcnow()
+        due = [name for name in self.settings.subreddits if not self.facts.is_banned(name)
+               and (name.lower() not in checked or (now - datetime.fromisoformat(checked[name.lower()])).total_seconds() > BAN_RECHECK_SECONDS)]
+        for name in due:
+            try:
+                self.check_subreddit(name)
+            except Exception as exc:  # noqa: BLE001 - the listing will tell; check again next poll
+                log.warning("poll: cannot read r/%s/about now: %s", name, action_for(exc).reason)
+                continue
+            checked[name.lower()] = now.isoformat()
+        if due:
+            self.facts.set_state(ABOUT_CHECKED_KEY, checked)
+
     def check_subreddit(self, name: str) -> str | None:
-        """Read ``/r/{name}/about``: record a ban when refused, lift it when readable; the ban reason or None."""
+        """Read ``/r/{name}/about``; why the bot cannot work there now, or None.
+
+        ``user_is_banned: true`` records a ban, ``false`` lifts one. A 403 or 404 on the read is no
+        ban (banned accounts read public subreddits; a 403 means private or quarantined): the
+        subreddit is only left out of this poll.
+        """
         try:
-            self.reddit.get(f"/r/{name}/about")
+            about = self.reddit.get(f"/r/{name}/about")
         except (prawcore.Forbidden, prawcore.NotFound, prawcore.Redirect) as exc:
-            reason = "403 Forbidden (banned or private)" if isinstance(exc, prawcore.Forbidden) else "the subreddit does not exist"
-            action = action_for(exc)
-            recheck = utcnow() + timedelta(seconds=action.delay_seconds or 86_400)
+            why = "private or quarantined (403 reading it)" if isinstance(exc, prawcore.Forbidden) else "the subreddit does not exist"
+            log.warning("poll: r/%s unreadable: %s; left out of this poll (not a ban)", name, why)
+            return why
+        if getattr(about, "user_is_banned", False):
+            recheck = utcnow() + timedelta(seconds=BAN_RECHECK_SECONDS)
+            reason = f"the bot is banned (r/{name}/about says user_is_banned)"
             self.facts.ban_subreddit(name, reason, recheck)
             log.warning("ban: r/%s marked banned (%s); checking again at %s", name, reason, recheck.isoformat(timespec="minutes"))
             return reason
         if self.facts.unban_subreddit(name):
-            log.info("ban: r/%s readable again; ban lifted", name)
+            log.info("ban: r/%s says user_is_banned: false; ban lifted", name)
         return None
 
     def recheck_bans(self) -> list[str]:
@@ -168,10 +195,14 @@ class Poller:
         lifted = []
         for ban in self.facts.bans_due_for_check():
             try:
-                if self.check_subreddit(ban.name) is None:
-                    lifted.append(ban.name)
+                self.check_subreddit(ban.name)
             except Exception as exc:  # noqa: BLE001 - a network error: try at the next check
                 log.warning("ban: cannot check r/%s now: %s", ban.name, action_for(exc).reason)
+                continue
+            if self.facts.is_banned(ban.name):  # still banned, or unreadable: the ban stands until about says otherwise
+                self.facts.ban_subreddit(ban.name, ban.reason, utcnow() + timedelta(seconds=BAN_RECHECK_SECONDS))
+            else:
+                lifted.append(ban.name)
         return lifted
 
     # -- explicit posts (run-once --post) -------------------------------------------------------

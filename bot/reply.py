@@ -133,7 +133,7 @@ class Replier:
         except Exception as exc:  # noqa: BLE001
             if action_for(exc).kind == "retry" and self._made_anyway(item, summary, exc):
                 return
-            self._reddit_failure(item, summary, exc, reserved=True, what="replying")
+            self._reddit_failure(item, summary, exc, reserved=True, what="replying", write=True)
             return
         if comment is None:
             settler.fail(item, summary, "Reddit did not return the new comment; will check before replying again")
@@ -169,9 +169,10 @@ class Replier:
             return self.settler.host
         return OutboxHost(self.settings.host.outbox_dir)
 
-    def _reddit_failure(self, item: PostWork, summary: Summary, exc: BaseException, *, reserved: bool, what: str) -> None:
+    def _reddit_failure(self, item: PostWork, summary: Summary, exc: BaseException, *, reserved: bool, what: str,
+                        write: bool = False) -> None:
         """Map a Reddit error to the queue. A reservation is given up only when no comment can exist."""
-        action = action_for(exc, attempt=max(item.lead.attempts, 1))
+        action = action_for(exc, attempt=max(item.lead.attempts, 1), write=write)
         self.settler.metrics.error("reddit", action.error_type or action.kind)
         reason = f"{what}: {action.reason}"
         now = utcnow()
@@ -185,6 +186,7 @@ class Replier:
         elif action.kind == "ban_subreddit":
             self.facts.ban_subreddit(item.subreddit, action.reason, now + timedelta(seconds=action.delay_seconds))
             log.warning("ban: r/%s marked banned (%s)", item.subreddit, action.reason)
+            self.settler.discard_upload(item)
             self.settler.skip(item, summary, f"{reason}; r/{item.subreddit} marked banned")
         elif action.kind == "backoff":
             until = now + timedelta(seconds=action.delay_seconds)

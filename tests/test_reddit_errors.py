@@ -75,11 +75,13 @@ def test_unknown_api_error_is_retried_with_backoff() -> None:
     assert action.kind == "retry" and action.delay_seconds > action_for(api_error(("X", "", ""))).delay_seconds
 
 
-def test_forbidden_bans_the_subreddit_for_a_day() -> None:
+def test_forbidden_on_a_write_bans_the_subreddit_for_a_day_and_on_a_read_does_not() -> None:
     exc = status_error(403)
     assert isinstance(exc, prawcore.Forbidden)
-    action = action_for(exc)
+    action = action_for(exc, write=True)
     assert action.kind == "ban_subreddit" and action.delay_seconds == BAN_RECHECK_SECONDS
+    read = action_for(exc)  # banned accounts read public subreddits: a read's 403 is private/quarantined
+    assert read.kind == "retry" and "not a ban" in read.reason
 
 
 def test_insufficient_scope_is_not_a_ban() -> None:

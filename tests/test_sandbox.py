@@ -167,11 +167,13 @@ def test_ratelimit_error_surfaces_as_reddit_api_exception(reddit: praw.Reddit, s
     assert sandbox.state()["comments"] == []
 
 
-def test_banned_subreddit_about_is_403(reddit: praw.Reddit, sandbox: SandboxServer) -> None:
+def test_a_banned_account_reads_the_subreddit_but_cannot_write_there(reddit: praw.Reddit, sandbox: SandboxServer) -> None:
+    banned = reddit.subreddit("BannedHere")
+    assert banned.user_is_banned is True and banned.subscribers == 1000  # about is readable, as on Reddit
+    assert [p.id for p in banned.new(limit=5)] == ["ban001"]
     with pytest.raises(prawcore.Forbidden):
-        reddit.subreddit("BannedHere").display_name  # noqa: B018 - lazy object: this fetches
-        reddit.subreddit("BannedHere").subscribers  # noqa: B018
-    sandbox.add_fault("ban", subreddit="Colorization")
+        reddit.submission("ban001").reply("hi")
+    sandbox.add_fault("ban", subreddit="Colorization")  # private: every request about it answers 403
     with pytest.raises(prawcore.Forbidden):
         reddit.submission("moon01").reply("hi")
     assert reddit.subreddit("OldSchoolCool").subscribers == 1000

@@ -9,7 +9,8 @@ Reddit says                          Action
 ===================================  ==============================================
 RATELIMIT "... in 9m3s"              reschedule this job after the wait (+ margin)
 THREAD_LOCKED, TOO_OLD, DELETED_*…   skip the post for good
-403 Forbidden, SUBREDDIT_NOTALLOWED  ban_subreddit (check again after a day)
+403 on a write, SUBREDDIT_NOTALLOWED ban_subreddit (check again after a day)
+403 on a read                        retry (private or quarantined: banned accounts can still read)
 429 Too Many Requests                backoff: pause all Reddit calls (retry-after)
 401/OAuth/scope errors               backoff: credentials or app setup are wrong
 5xx, timeouts, network errors        retry with exponential backoff
@@ -81,8 +82,13 @@ class Action:
     error_type: str | None = None  # Reddit's error type or "HTTP 403", for metrics
 
 
-def action_for(exc: BaseException, *, attempt: int = 1) -> Action:
-    """The action for an exception from PRAW/prawcore; ``attempt`` (1-based) scales retry delays."""
+def action_for(exc: BaseException, *, attempt: int = 1, write: bool = False) -> Action:
+    """The action for an exception from PRAW/prawcore; ``attempt`` (1-based) scales retry delays.
+
+    ``write``: the call wrote in a subreddit (a comment); only then does a 403 mean a ban. A banned
+    account can read public subreddits, so a read's 403 says the subreddit is private or
+    quarantined, not that the bot is banned.
+    """
     retry_delay = RETRY_BACKOFF.nominal(attempt).total_seconds()
     if isinstance(exc, RedditAPIException):
         return _api_action(exc, retry_delay)
@@ -92,9 +98,11 @@ def action_for(exc: BaseException, *, attempt: int = 1) -> Action:
     if isinstance(exc, (prawcore.InsufficientScope, prawcore.OAuthException, prawcore.InvalidToken)):
         return Action("backoff", f"Reddit rejected the bot's credentials or scopes ({type(exc).__name__}); check the praw.ini site",
                       AUTH_BACKOFF_SECONDS, type(exc).__name__)
-    if isinstance(exc, prawcore.Forbidden):
-        return Action("ban_subreddit", "Reddit answered 403 Forbidden (banned, private or quarantined subreddit)",
+    if isinstance(exc, prawcore.Forbidden) and write:
+        return Action("ban_subreddit", "Reddit refused the write with 403 Forbidden (the bot is banned there)",
                       BAN_RECHECK_SECONDS, "HTTP 403")
+    if isinstance(exc, prawcore.Forbidden):
+        return Action("retry", "Reddit refused a read with 403 Forbidden (private or quarantined; not a ban)", retry_delay, "HTTP 403")
     if isinstance(exc, (prawcore.NotFound, prawcore.Redirect)):
         return Action("skip", "the post or comment no longer exists (404)", 0.0, "HTTP 404")
     if isinstance(exc, prawcore.UnavailableForLegalReasons):

@@ -124,7 +124,7 @@ DEFAULT_SEED: dict[str, Any] = {
         {"name": "Colorization", "title": "Colorized historical photos"},
         {"name": "OldSchoolCool", "title": "History's cool kids, looking fantastic"},
         {"name": "ColorizationRequests", "title": "Ask for a photo to be colorized"},
-        {"name": "BannedHere", "title": "A subreddit that has banned the bot", "forbidden": True},
+        {"name": "BannedHere", "title": "A subreddit that has banned the bot (readable, as on Reddit)", "user_is_banned": True},
     ],
     "posts": [
         {"id": "gray01", "subreddit": "OldSchoolCool", "title": "My grandfather with his camera in the park, 1952", "age_s": _minutes(5),
