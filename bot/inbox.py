@@ -131,6 +131,8 @@ class Inbox:
         for job in jobs:
             if job.hosted_url and not _shared(self.queue, job):
                 self.host.delete(HostedImage(job.hosted_url, job.hosted_delete_handle))
+            if job.hosted_url:
+                self.queue.forget_hosted_url(job.id)  # a repost must never be answered with it
         result.deleted.append(post_id or "")
         log.info("inbox %s: deleted reply t1_%s on t3_%s and its comparison, as its author u/%s asked",
                  item.fullname, ledger.reply_id, post_id, sender)

@@ -87,6 +87,14 @@ class Replier:
             settler.discard_upload(item)
             settler.skip(item, summary, f"post {state.unanswerable}")
             return
+        if (why_not := self._refused_now(item, state)) is not None:
+            settler.discard_upload(item)
+            settler.skip(item, summary, why_not)
+            return
+        if (source := item.metrics.get("reused_from_job")) and not self._still_hosted(int(source)):
+            self.queue.forget_hosted_url(item.lead.id)
+            settler.fail(item, summary, f"the reused comparison of job {source} was deleted meanwhile; colorizing afresh")
+            return
         context = ReplyContext(bot_name=self.identity.name, comparison_url=item.hosted.url, post_id=item.post_id,
                                author=state.author or item.author, title=state.title, subreddit=item.subreddit,
                                permalink=state.permalink or item.permalink)
@@ -145,6 +153,19 @@ class Replier:
         panels = item.metrics.get("panels")
         settler.complete(item, summary, f"replied t1_{recorded} with the {f'{panels}-panel ' if panels else ''}comparison {item.hosted.url}")
         summary.replies.append(item.post_id)
+
+    def _refused_now(self, item: PostWork, state: PostState) -> str | None:
+        """Opt-outs and bans recorded since the batch began (the inbox and other workers run meanwhile)."""
+        author = state.author or item.author
+        if self.facts.is_opted_out(author):
+            return f"u/{author} opted out meanwhile"
+        if self.facts.is_banned(item.subreddit):
+            return f"the bot was banned from r/{item.subreddit} meanwhile"
+        return None
+
+    def _still_hosted(self, job_id: int) -> bool:
+        job = self.queue.get(job_id)
+        return job is not None and bool(job.hosted_url)
 
     def _made_anyway(self, item: PostWork, summary: Summary, exc: BaseException) -> bool:
         """After an ambiguous failure of the comment call: did Reddit make it? Record it if so."""

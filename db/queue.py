@@ -273,6 +273,13 @@ class JobQueue:
                 raise LookupError(f"no job {job_id}")
             return job
 
+    def forget_hosted_url(self, job_id: int, now: datetime | None = None) -> None:
+        """The comparison was taken down (its owner asked): no later post may reuse or link it."""
+        now = self._now(now)
+        with self._tx(write=True) as session:
+            session.execute(update(Job).where(Job.id == job_id).values(hosted_url=None, hosted_delete_handle=None, updated_at=now)
+                            .execution_options(synchronize_session=False))
+
     def reserve_reply(self, post_id: str, job_id: int | None = None, now: datetime | None = None) -> bool:
         """Win the right to reply to `post_id` (False: reserved or answered already — do not reply)."""
         now = self._now(now)

@@ -61,3 +61,45 @@ def test_a_ban_lifts_only_when_about_says_user_is_banned_false(tmp_path: Path, s
         sandbox.world.subreddit("BannedHere").user_is_banned = False  # the moderators lifted it
     bot.facts.ban_subreddit("BannedHere", "403 on a comment", past)
     assert bot.poller.recheck_bans() == ["bannedhere"]
+
+
+def test_an_opt_out_that_arrives_while_the_post_is_worked_on_is_honoured(tmp_path: Path, vivid_checkpoint: Path,
+                                                                         colorizer: Colorizer) -> None:
+    import copy
+
+    from bot.sandbox.seed import DEFAULT_SEED, load_into
+    from tests.bot_processes import TripwireWorld
+
+    world = TripwireWorld()
+    load_into(world, copy.deepcopy(DEFAULT_SEED))
+    with SandboxServer(world) as sandbox:
+        bot = make_bot(bot_settings(tmp_path, sandbox, vivid_checkpoint), sandbox, colorizer)
+
+        def opt_out_during_upload(route: str) -> None:
+            if route == "POST /api/submit":  # after the batch's checks, before the reply
+                bot.facts.opt_out("grandkid_1987", "asked while the photo was being colorized")
+
+        world.tripwire = opt_out_during_upload
+        run_once(bot, ["gray01"])
+        world.tripwire = None
+        assert comments_by_post(sandbox) == {}
+        (job,) = bot.queue.jobs_for_post("gray01")
+        assert job.state == "skipped" and "opted out meanwhile" in (job.skip_reason or "")
+        assert len(sandbox.state()["deleted"]) == 1  # its comparison came down again
+
+
+def test_a_comparison_its_owner_deleted_is_never_reused_for_a_repost(tmp_path: Path, sandbox: SandboxServer,
+                                                                     vivid_checkpoint: Path, colorizer: Colorizer) -> None:
+    from bot.sandbox.seed import load_into
+    from tests.bot_helpers import LINK
+
+    bot = make_bot(bot_settings(tmp_path, sandbox, vivid_checkpoint), sandbox, colorizer)
+    run_once(bot, ["gray01"])
+    (first,) = comments_by_post(sandbox)["gray01"]
+    deleted_url = LINK.search(first["body"]).group(1)
+    bot.inbox.process()  # the seeded messages
+    load_into(sandbox.world, {"messages": [{"author": "grandkid_1987", "subject": "delete", "body": "delete t3_gray01"}]})
+    assert bot.inbox.process().deleted == ["gray01"]
+    run_once(bot, ["xpost1"])  # the same photo, crossposted
+    (repost,) = comments_by_post(sandbox)["xpost1"]
+    assert LINK.search(repost["body"]).group(1) != deleted_url
