@@ -144,6 +144,7 @@ class Settings(_Section):
     render_size: int | None = None  # None: the checkpoint's
     device: str = "auto"
     poll_interval_seconds: float = 60.0
+    catch_up_hours: float = 24.0  # after downtime, page back to the newest post seen, but no further than this
     reply_template: str = DEFAULT_REPLY_TEMPLATE
     max_replies_per_hour: int = 20
     dry_run: bool = False
@@ -345,6 +346,7 @@ def _validate(s: Settings) -> None:
     need(all(re.fullmatch(r"[A-Za-z0-9_]{2,21}", n) for n in s.subreddits), ("subreddits",), "not a subreddit name (no r/ prefix)")
     need(s.render_size is None or s.render_size >= 32, ("render_size",), "must be at least 32")
     need(s.poll_interval_seconds > 0, ("poll_interval_seconds",), "must be positive")
+    need(s.catch_up_hours > 0, ("catch_up_hours",), "must be positive")
     need(s.max_replies_per_hour >= 0, ("max_replies_per_hour",), "must not be negative")
     need(re.fullmatch(r"[A-Za-z0-9_-]{3,20}", s.reddit.owner) is not None, ("reddit", "owner"), "not a Reddit username (no /u/ prefix)")
     try:

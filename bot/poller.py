@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -25,8 +26,8 @@ import prawcore
 
 from bot.ingest import IMAGE_HOSTS, IngestOptions, PostPlan, plan_jobs, plan_post, posts_since
 from bot.metrics import BotMetrics
-from bot.reddit.identity import identity_of
 from bot.reddit.errors import BAN_RECHECK_SECONDS, action_for
+from bot.reddit.identity import identity_of
 from bot.reddit.posts import fetch_posts
 from db import Facts, JobQueue
 from db.types import utcnow
@@ -38,7 +39,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LISTING_LIMIT = 100
+LISTING_LIMIT = 100  # one page: a first poll (no cursor) reads only the newest posts
+CATCH_UP_LIMIT = 1000  # Reddit lists at most 1,000 posts of any listing
 RETRY_STATE_KEY = "poller.retry_later"
 ABOUT_CHECKED_KEY = "poller.about_checked"  # subreddit → when its about (user_is_banned) was last read
 RETRY_LATER_SECONDS = 3600.0
@@ -140,7 +142,7 @@ class Poller:
         """The newest posts of ``active`` (one request) and the subreddits they cover; a 403 finds
         and bans the subreddit responsible, then the others are read."""
         try:
-            return list(self.reddit.subreddit("+".join(active)).new(limit=LISTING_LIMIT)), active
+            return self._read_new(active), active
         except (prawcore.Forbidden, prawcore.Redirect, prawcore.NotFound) as exc:
             log.warning("poll: listing of %d subreddits refused (%s); checking each", len(active), type(exc).__name__)
         unusable = {name: why for name in active if (why := self.check_subreddit(name)) is not None}
@@ -148,7 +150,30 @@ class Poller:
         rest = [name for name in active if name not in unusable]
         if not unusable or not rest:
             return None, rest
-        return list(self.reddit.subreddit("+".join(rest)).new(limit=LISTING_LIMIT)), rest
+        return self._read_new(rest), rest
+
+    def _read_new(self, subreddits: list[str]) -> list[Any]:
+        """The newest posts, paging back (``after=``) to the cursor's post, so none is lost after downtime.
+
+        PRAW fetches the next page of 100 only when the one before held no cursor; the paging stops
+        at posts older than ``catch_up_hours`` (and at Reddit's 1,000). Without a cursor: one page.
+        """
+        cursor = self.facts.cursor(listing_key(subreddits))
+        if cursor is None or cursor.newest_fullname is None:
+            return list(self.reddit.subreddit("+".join(subreddits)).new(limit=LISTING_LIMIT))
+        oldest = time.time() - self.settings.catch_up_hours * 3600
+        posts: list[Any] = []
+        for post in self.reddit.subreddit("+".join(subreddits)).new(limit=CATCH_UP_LIMIT):
+            if float(getattr(post, "created_utc", 0.0) or 0.0) < oldest:
+                log.info("poll: caught up to the %.0f h limit (catch_up_hours) without finding %s", self.settings.catch_up_hours,
+                         cursor.newest_fullname)
+                break
+            posts.append(post)
+            if post.fullname == cursor.newest_fullname:
+                break
+        if len(posts) > LISTING_LIMIT:
+            log.info("poll: paged back through %d posts to catch up after a pause", len(posts))
+        return posts
 
     def _check_unchecked_subreddits(self) -> None:
         """Read ``about`` of each watched subreddit not checked for a day: a ban shows as ``user_is_banned``
