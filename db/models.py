@@ -164,3 +164,14 @@ class ModelSwitch(Base):
     previous_id: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(Text)
     switched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RedditRequest(Base):
+    """One request sent to Reddit in the last minute, counted against its OAuth client's shared budget."""
+
+    __tablename__ = "reddit_requests"
+    __table_args__ = (Index("ix_reddit_requests_client_sent_at", "client", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    client: Mapped[str] = mapped_column(String(32))  # a hash of the OAuth client id, never the id itself
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())

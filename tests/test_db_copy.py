@@ -67,7 +67,7 @@ def test_copy_into_an_empty_database_and_back_keeps_every_row(tmp_path: Path, da
     original = dump(source)
     assert {table: len(rows) for table, rows in original.items()} == {
         "banned_subreddits": 1, "jobs": 5, "opted_out_users": 1, "poll_cursors": 1, "replied_posts": 1, "state": 1,
-        "model_switches": 3}
+        "model_switches": 3, "reddit_requests": 0}
 
     result = copy(source, database_url)
     assert result.exit_code == 0, result.output

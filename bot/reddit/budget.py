@@ -7,11 +7,13 @@ only after Reddit has answered; :class:`BudgetRateLimiter` adds a hard sliding-m
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from prawcore.rate_limit import RateLimiter
 
@@ -39,12 +41,50 @@ class RateLimitHeaders:
             return None
 
 
+class MinuteWindow(Protocol):
+    """Requests sent in the last 60 s by everyone sharing one OAuth client."""
+
+    def wait(self) -> float:
+        """Seconds until a request may be sent (0: now); reserves nothing."""
+
+    def take(self) -> float:
+        """Reserve a slot and return 0 if one is free now; else the seconds until one frees up."""
+
+
+class LocalMinuteWindow:
+    """The window of one process: thread-safe (APScheduler's threads share one ``praw.Reddit``)."""
+
+    def __init__(self, max_per_minute: int = MAX_REQUESTS_PER_MINUTE, clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_per_minute, self._clock = max_per_minute, clock
+        self._sent: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def _wait(self, now: float) -> float:
+        while self._sent and self._sent[0] <= now - 60.0:
+            self._sent.popleft()
+        return self._sent[0] + 60.0 - now if len(self._sent) >= self.max_per_minute else 0.0
+
+    def wait(self) -> float:
+        with self._lock:
+            return self._wait(self._clock())
+
+    def take(self) -> float:
+        with self._lock:
+            now = self._clock()
+            wait = self._wait(now)
+            if wait <= 0:
+                self._sent.append(now)
+            return wait
+
+
 class BudgetRateLimiter(RateLimiter):
     """prawcore's limiter (spreads requests over Reddit's header window) plus a sliding-minute cap.
 
     prawcore paces by ``x-ratelimit-*`` only after Reddit has answered; the cap also holds at
-    start-up and across the read-only and authorized sessions (one instance serves both).
-    ``clock`` (seconds, monotonic) drives the minute window; prawcore's part uses its own clock.
+    start-up and across the read-only and authorized sessions (one instance serves both). The
+    cap's window is this process's (:class:`LocalMinuteWindow`) unless a shared one is given
+    (``db.request_budget.RequestWindow``: every process and machine on one OAuth client).
+    ``clock`` (seconds, monotonic) drives the local window; prawcore's part uses its own clock.
     """
 
     def __init__(
@@ -54,13 +94,14 @@ class BudgetRateLimiter(RateLimiter):
         max_per_minute: int = MAX_REQUESTS_PER_MINUTE,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        window: MinuteWindow | None = None,
     ) -> None:
         if not 1 <= max_per_minute <= MAX_REQUESTS_PER_MINUTE:
             raise ValueError(f"max_per_minute must be 1..{MAX_REQUESTS_PER_MINUTE}, got {max_per_minute}")
         super().__init__(window_size=window_size)
         self.max_per_minute = max_per_minute
-        self._clock, self._sleep = clock, sleep
-        self._sent: deque[float] = deque()
+        self._sleep = sleep
+        self.window: MinuteWindow = window or LocalMinuteWindow(max_per_minute, clock)
 
     @classmethod
     def taking_over(cls, old: RateLimiter, **kwargs: object) -> BudgetRateLimiter:
@@ -69,31 +110,44 @@ class BudgetRateLimiter(RateLimiter):
         new.remaining, new.used, new.next_request_timestamp_ns = old.remaining, old.used, old.next_request_timestamp_ns
         return new
 
+    def _header_wait(self) -> float:
+        if self.next_request_timestamp_ns is None:
+            return 0.0
+        return max((self.next_request_timestamp_ns - time.monotonic_ns()) / 1e9, 0.0)
+
     def seconds_to_wait(self) -> float:
         """How long the next request must wait: the longer of prawcore's pacing and the minute cap."""
-        header_wait = 0.0
-        if self.next_request_timestamp_ns is not None:
-            header_wait = (self.next_request_timestamp_ns - time.monotonic_ns()) / 1e9
-        now = self._clock()
-        while self._sent and self._sent[0] <= now - 60.0:
-            self._sent.popleft()
-        cap_wait = self._sent[0] + 60.0 - now if len(self._sent) >= self.max_per_minute else 0.0
-        return max(header_wait, cap_wait, 0.0)
+        return max(self._header_wait(), self.window.wait(), 0.0)
 
     def delay(self) -> None:
-        """Sleep as needed, then count the request that is about to be sent."""
-        wait = self.seconds_to_wait()
-        if wait > 0:
+        """Sleep as needed, then count the request that is about to be sent (in the shared window)."""
+        if (header := self._header_wait()) > 0:
+            self._sleep(header)
+        while (wait := self.window.take()) > 0:
             self._sleep(wait)
-        self._sent.append(self._clock())
 
 
-def install_rate_budget(reddit: praw.Reddit, *, max_per_minute: int = MAX_REQUESTS_PER_MINUTE) -> BudgetRateLimiter:
+def install_rate_budget(reddit: praw.Reddit, *, max_per_minute: int = MAX_REQUESTS_PER_MINUTE,
+                        window: MinuteWindow | None = None) -> BudgetRateLimiter:
     """Put one :class:`BudgetRateLimiter` into every prawcore session of ``reddit`` (no network)."""
     cores = [core for core in (reddit._authorized_core, reddit._read_only_core) if core is not None]
     if not cores:
         raise ValueError("this praw.Reddit has no prawcore session yet")
-    limiter = BudgetRateLimiter.taking_over(cores[0].rate_limiter, max_per_minute=max_per_minute)
+    limiter = BudgetRateLimiter.taking_over(cores[0].rate_limiter, max_per_minute=max_per_minute, window=window)
     for core in cores:
         core._rate_limiter = limiter
     return limiter
+
+
+def share_budget(reddit: praw.Reddit, window: MinuteWindow) -> None:
+    """Count this client's requests in ``window`` (shared by every process on the same OAuth client)."""
+    for core in (reddit._authorized_core, reddit._read_only_core):
+        limiter = getattr(core, "_rate_limiter", None)
+        if isinstance(limiter, BudgetRateLimiter):
+            limiter.window = window
+
+
+def client_key(reddit: praw.Reddit) -> str:
+    """Which OAuth client a budget belongs to, without storing its id: a short hash of it."""
+    client_id = str(getattr(reddit.config, "client_id", "") or "")
+    return hashlib.sha256(f"colorbot-budget:{client_id}".encode()).hexdigest()[:16]
