@@ -1,9 +1,11 @@
-"""Is the bot alive? The answer behind /healthz and the status page's badge.
+"""Is the bot alive? The answer behind /healthz and the status page's badge, per role.
 
-Alive means a poll succeeded recently: the heartbeat is the newest ``last_polled_at`` of the
-poll cursors, written only after a poll's jobs were queued. "Recently" defaults to three poll
-intervals, so one slow or failed poll does not page anyone, two in a row do not either, and a
-hung scheduler does.
+A poller is alive when a poll succeeded recently: the heartbeat is the newest ``last_polled_at``
+of the poll cursors, written only after a poll's jobs were queued. "Recently" defaults to three
+poll intervals, so one slow or failed poll does not page anyone, two in a row do not either, and
+a hung scheduler does. A worker is alive when *it* looked at the queue recently — within its
+lease plus three work intervals, since no batch may outlive its lease — whatever the poller does;
+``colorbot run --role all`` must be both.
 """
 
 from __future__ import annotations
@@ -42,6 +44,30 @@ class Health:
             "poll_age_seconds": None if self.poll_age_seconds is None else round(self.poll_age_seconds, 1),
             "max_poll_age_seconds": self.max_poll_age_seconds,
         }
+
+
+def worker_max_idle_seconds(settings: Settings) -> float:
+    """How long a worker may go without finishing a look at the queue: its lease plus three intervals."""
+    return settings.worker.lease_seconds + POLL_INTERVALS_TOLERATED * settings.worker.interval_seconds
+
+
+def check_worker(last_loop_at: float | None, started_at: float, now: float, max_idle: float) -> Health:
+    """A worker's own verdict; times are ``time.monotonic()`` seconds of that process."""
+    since = last_loop_at if last_loop_at is not None else started_at
+    idle = max(now - since, 0.0)
+    what = "looked at the queue" if last_loop_at is not None else "started"
+    if idle > max_idle:
+        return Health(False, f"worker last {what} {idle:.0f}s ago, more than {max_idle:.0f}s (stuck?)", None, None, max_idle)
+    return Health(True, f"worker last {what} {idle:.0f}s ago", None, None, max_idle)
+
+
+def combine(verdicts: list[Health]) -> Health:
+    """All must be healthy; the reasons are joined (the first one's poll fields are kept)."""
+    first = verdicts[0]
+    if len(verdicts) == 1:
+        return first
+    return Health(all(v.ok for v in verdicts), "; ".join(v.reason for v in verdicts), first.last_poll_at,
+                  first.poll_age_seconds, first.max_poll_age_seconds)
 
 
 def check_health(gauges: QueueGauges | None, now: datetime, max_age: float, error: str | None = None) -> Health:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
-from bot.health import Health, check_health
+from bot.health import Health, check_health, combine
 from bot.metrics import CONTENT_TYPE, exposition
 from bot.status_page import render_page
 from db.report import read_gauges, read_report
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from bot.config import Settings
+    from bot.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +45,12 @@ class StatusServer:
     """Serves one database's status; ``with StatusServer(...) as s:`` runs it in a thread."""
 
     def __init__(self, engine: Engine, registry: CollectorRegistry, *, database_label: str, max_poll_age_seconds: float,
-                 host: str = "127.0.0.1", port: int = 0, recent: int = 12, clock: Clock = utcnow) -> None:
+                 host: str = "127.0.0.1", port: int = 0, recent: int = 12, clock: Clock = utcnow,
+                 checks_polls: bool = True, own_checks: tuple[Callable[[], Health], ...] = ()) -> None:
+        """``checks_polls``: health includes the poll heartbeat (poller, all, ``colorbot serve``);
+        ``own_checks``: this process's own verdicts (a worker's progress)."""
         self.engine, self.registry, self.database_label = engine, registry, database_label
+        self.checks_polls, self.own_checks = checks_polls, own_checks
         self.max_poll_age_seconds, self.recent, self.clock = max_poll_age_seconds, recent, clock
         self.httpd = ThreadingHTTPServer((host, port), _Handler)
         self.httpd.daemon_threads = True
@@ -80,6 +87,16 @@ class StatusServer:
 
     # -- the three answers ---------------------------------------------------------------------------
     def health(self) -> Health:
+        return self._with_own_checks(self._poll_health() if self.checks_polls or not self.own_checks else None)
+
+    def _with_own_checks(self, polls: Health | None) -> Health:
+        """The role's verdict: the poll heartbeat (unless this is a worker) and this process's own checks."""
+        verdicts = [check() for check in self.own_checks]
+        if polls is not None and (self.checks_polls or not verdicts):
+            verdicts.insert(0, polls)
+        return combine(verdicts)
+
+    def _poll_health(self) -> Health:
         try:
             gauges = read_gauges(self.engine)
         except Exception as exc:  # noqa: BLE001 - unhealthy, with a reason, never a traceback
@@ -95,19 +112,28 @@ class StatusServer:
             log.warning("status: cannot read the database: %s", type(exc).__name__)
             return 503, (f"<!doctype html><title>colorbot status</title><h1>colorbot</h1><p>The database cannot be read "
                          f"({type(exc).__name__}); has <code>colorbot run</code> created it yet?</p>")
-        health = check_health(report.gauges, now, self.max_poll_age_seconds)
+        health = self._with_own_checks(check_health(report.gauges, now, self.max_poll_age_seconds))
         return 200, render_page(report, health, database=self.database_label, now=now)
 
 
 def server_for(settings: Settings, engine: Engine, registry: CollectorRegistry, *, host: str | None = None,
-               port: int | None = None) -> StatusServer:
-    """A server for the settings' database (``serve.*``; ``host``/``port`` override), not yet started."""
-    from bot.health import max_poll_age_seconds
+               port: int | None = None, role: str = "poller", worker: Worker | None = None) -> StatusServer:
+    """A server for the settings' database (``serve.*``; ``host``/``port`` override), not yet started.
+
+    ``role`` says what /healthz watches: ``poller`` (and ``colorbot serve``) the polls, ``worker``
+    that ``worker``'s own progress, ``all`` both.
+    """
+    from bot.health import check_worker, max_poll_age_seconds, worker_max_idle_seconds
     from db import mask_url
 
+    checks: tuple[Callable[[], Health], ...] = ()
+    if worker is not None and role in ("worker", "all"):
+        idle = worker_max_idle_seconds(settings)
+        checks = (lambda: check_worker(worker.last_loop_at, worker.started_at, time.monotonic(), idle),)
     return StatusServer(engine, registry, database_label=mask_url(settings.database_url),
                         max_poll_age_seconds=max_poll_age_seconds(settings), recent=settings.serve.recent,
-                        host=host or settings.serve.host, port=settings.serve.port if port is None else port)
+                        host=host or settings.serve.host, port=settings.serve.port if port is None else port,
+                        checks_polls=role != "worker", own_checks=checks)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -90,6 +90,8 @@ class Worker:
         self.identity = identity_of(reddit)  # the bot's own name, from /api/v1/me (never reddit.owner: the operator)
         self.paused_until: datetime | None = None  # Reddit asked all calls to wait (429, auth)
         self.busy = threading.Lock()  # held while a batch runs: shutdown waits on it
+        self.started_at = time.monotonic()
+        self.last_loop_at: float | None = None  # when this worker last finished a look at the queue (its /healthz)
         self.metrics = (metrics or BotMetrics()).watch_model(self.models)
         self.settler = Settler(queue, self.host, self.metrics)
         self.replier = Replier(reddit, queue, facts, settings, self.settler, identity=self.identity, stop=self.stop,
@@ -117,6 +119,12 @@ class Worker:
 
     def run_batch(self) -> Summary | None:
         """Claim and work one batch; None when nothing was claimable (or the worker must wait)."""
+        try:
+            return self._run_batch()
+        finally:
+            self.last_loop_at = time.monotonic()
+
+    def _run_batch(self) -> Summary | None:
         if self.stop.is_set():
             return None
         now = utcnow()

@@ -66,3 +66,27 @@ def test_poller_queues_and_a_separate_worker_answers(tmp_path: Path, sandbox: Sa
             wait_for(lambda: len(comments_by_post(sandbox)) >= 3, 30, "replies on 3 posts")
     assert set(comments_by_post(sandbox)) == {"gray01", "sepia1", "gal001"}
     assert worker.queue.counts_by_state()["running"] == 0
+
+
+def test_a_workers_healthz_reports_its_own_progress_not_the_pollers(tmp_path: Path, sandbox: SandboxServer,
+                                                                   vivid_checkpoint: Path, colorizer: Colorizer) -> None:
+    import requests
+
+    from bot.status_server import server_for
+
+    settings = bot_settings(tmp_path, sandbox, vivid_checkpoint, subreddits=("OldSchoolCool",),
+                            worker=WorkerSettings(interval_seconds=0.2, lease_seconds=1))
+    poller, worker = make_bot(settings, sandbox), make_bot(settings, sandbox, colorizer)
+    poller.poller.poll()  # the poll heartbeat is fresh: a poller's /healthz is happy
+    with server_for(settings, worker.queue.engine, worker.metrics.registry, port=0, role="worker", worker=worker.worker) as server, \
+            server_for(settings, poller.queue.engine, poller.metrics.registry, port=0, role="poller") as polls:
+        assert requests.get(polls.url + "/healthz", timeout=10).status_code == 200
+        with running(worker, "worker"):
+            wait_for(lambda: worker.worker.last_loop_at is not None, 30, "the worker's first look at the queue")
+            healthy = requests.get(server.url + "/healthz", timeout=10)
+            assert healthy.status_code == 200 and "worker last looked at the queue" in healthy.json()["reason"]
+            with worker.worker.busy:  # the worker is stuck: its loop cannot finish a look at the queue
+                time.sleep(2.0)  # past lease (1 s) + 3 intervals (0.6 s)
+                stuck = requests.get(server.url + "/healthz", timeout=10)
+                assert requests.get(polls.url + "/healthz", timeout=10).status_code == 200  # the poller's polls still fine
+        assert stuck.status_code == 503 and "stuck" in stuck.json()["reason"]

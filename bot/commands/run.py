@@ -58,7 +58,8 @@ def run_command(
 
     setup_logging(verbose)
     bot = build_bot(settings_or_exit(config, dry_run))
-    server = None if serve_port is None else server_for(bot.settings, bot.queue.engine, bot.metrics.registry, port=serve_port).start()
+    server = None if serve_port is None else server_for(bot.settings, bot.queue.engine, bot.metrics.registry, port=serve_port,
+                                                        role=role.value, worker=bot.worker).start()
     if server is not None:
         logging.getLogger(__name__).info("run: serving %s/metrics, /healthz and the status page", server.url)
     try:
