@@ -51,16 +51,13 @@ def prepare_post(item: PostWork, jobs: list[Job], scratch: Path, policy: Downloa
         verdict = detect_bw(pictures[bw])
         item.gray = pictures[bw].convert("L")
         how = f"gallery item {bw + 1} is B&W ({verdict.reason()})"
-        if color is not None:
+        if color is not None:  # its luminance matches the B&W item's (bot.reference): the same photo, coloured
             item.reference, item.reference_kind = pictures[color], "gallery"
             how += f", item {color + 1} is its colour version"
+        elif any(i != bw and not detect_bw(pictures[i]).is_bw for i in order):  # "then and now": another scene
+            how += ", its colour item shows another scene (luminance does not match): no reference, two panels"
         else:
-            colours = [i for i in order if i != bw and not detect_bw(pictures[i]).is_bw]
-            if colours:  # "then and now" galleries: the post's own colour photo, though not the same scene
-                item.reference, item.reference_kind = pictures[colours[0]], "gallery_other"
-                how += f", item {colours[0] + 1} is a colour photo of another scene, shown beside it"
-            else:
-                how += ", no colour item"
+            how += ", no colour item"
     else:
         picture = pictures[item.lead.image_index] if item.lead.image_index in pictures else next(iter(pictures.values()))
         verdict = detect_bw(picture)

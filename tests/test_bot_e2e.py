@@ -25,7 +25,8 @@ from bot.scheduler import run_once
 from colorizer.inference import Colorizer
 from tests.bot_helpers import LINK, bot_settings, comments_by_post, make_bot, make_due, open_link, panel_count
 #: Every B&W post of the default seed and the panels its comparison must have.
-EXPECTED_PANELS = {"gray01": 2, "moon01": 2, "sepia1": 2, "gray02": 2, "sepia2": 2, "xpost1": 2, "gal001": 3, "ba0001": 3}
+EXPECTED_PANELS = {"gray01": 2, "moon01": 2, "sepia1": 2, "gray02": 2, "sepia2": 2, "xpost1": 2, "gal001": 2, "ba0001": 3}
+#: gal001 is "then and now": its colour item is another photo, so it is no reference (two panels).
 NO_REPLY = {"color1", "color2", "nsfw01", "lock01", "del001", "arch01", "self01", "video1", "link01", "done01", "miss01",
             "ban001", "gal002"}
 
@@ -239,3 +240,20 @@ def test_too_many_requests_on_the_listing_keeps_the_cursor_and_pauses(tmp_path: 
     assert result.exit_code == 1 and "429" in (result.poll.error or "") and result.poll.pause_seconds == 42
     assert bot.worker.paused_until is not None and bot.facts.cursor("r/bannedhere+colorization+colorizationrequests+oldschoolcool/new") is None
     assert not result.work.decisions  # nothing was queued, and the worker waits out the pause
+
+
+def test_a_gallery_reference_must_be_the_same_photo(tmp_path: Path, sandbox: SandboxServer, vivid_checkpoint: Path,
+                                                     colorizer: Colorizer) -> None:
+    from bot.sandbox.seed import load_into
+
+    load_into(sandbox.world, {"posts": [
+        {"id": "gal010", "subreddit": "OldSchoolCool", "title": "Scan and my colorization", "author": "someone",
+         "gallery": [{"image": {"photo": "astronaut", "tone": "gray"}}, {"image": {"photo": "astronaut", "tone": "color"}}]},
+        {"id": "gal011", "subreddit": "OldSchoolCool", "title": "Then and now", "author": "someone",
+         "gallery": [{"image": {"photo": "camera", "tone": "gray"}}, {"image": {"photo": "chelsea", "tone": "color"}}]},
+    ]})
+    bot = make_bot(bot_settings(tmp_path, sandbox, vivid_checkpoint), sandbox, colorizer)
+    run_once(bot, ["gal010", "gal011"])
+    replies = comments_by_post(sandbox)
+    assert panel_count(open_link(replies["gal010"][0]["body"])) == 3  # gray | auto | the human colorization
+    assert panel_count(open_link(replies["gal011"][0]["body"])) == 2  # an unrelated colour photo is no reference
