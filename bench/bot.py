@@ -12,7 +12,7 @@ sandbox's own request log and comment times:
 3. images/s through the worker (replied posts ÷ worker wall time), and the share of that time
    the bot's own request budget (``MAX_REQUESTS_PER_MINUTE``) spent sleeping.
 
-Usage: python bench/bot.py [--posts 20] [--model CKPT] [--batch-size 4] [--render-size PX]
+Usage: python bench/bot.py [--posts 20] [--model CKPT] [--batch-size 4] [--render-size PX] [--host reddit|local]
 """
 
 from __future__ import annotations
@@ -47,6 +47,8 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=None, help="checkpoint; default: the shipped colorizer/weights/default.pt")
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--render-size", type=int, default=None)
+    parser.add_argument("--host", choices=("reddit", "local"), default="reddit",
+                        help="reddit: comparisons are profile posts; local: files in a folder behind a web server")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
 
@@ -54,7 +56,9 @@ def main() -> None:
         settings = Settings(subreddits=(SUBREDDIT,), database_url=f"sqlite:///{Path(tmp) / 'bench.db'}", model_path=args.model,
                             render_size=args.render_size, device="cpu", max_replies_per_hour=10_000,
                             download=DownloadSettings(sandbox_image_base_url=sandbox.url),
-                            host=HostSettings(kind="reddit"), worker=WorkerSettings(batch_size=args.batch_size))
+                            host=HostSettings(kind=args.host, local_dir=Path(tmp) / "hosted",
+                                              local_base_url="https://img.example.org/colorbot"),
+                            worker=WorkerSettings(batch_size=args.batch_size))
         bot = build_bot(settings, make_reddit(settings, **praw_settings(sandbox.url)))
         model = bot.worker.colorizer  # load the model first: its one-off cost is not per post
         slept = _count_budget_sleeps(bot.reddit)
@@ -78,7 +82,7 @@ def main() -> None:
     by_route = Counter(r["route"] for r in requests)
 
     print(f"bot bench: {args.posts} B&W posts, model {settings.model_file().name} (render {model.render_size} px, cpu), "
-          f"batch {args.batch_size}, host reddit, SQLite")
+          f"batch {args.batch_size}, host {args.host}, SQLite")
     print("  " + " | ".join(result.lines()))
     print(f"1. requests per replied post: {len(requests) / answered:.2f} in all ({len(requests)} for {answered} replies), "
           f"{len(api) / answered:.2f} OAuth API calls (what Reddit rate-limits)")

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 
 from bot.batch import PostWork, Settler, Summary, group_by_post
 from bot.download import DownloadError, DownloadPolicy
-from bot.hosting import HostedImage, HostError, ImageHost, make_host
+from bot.hosting import HostedImage, HostError, ImageHost, make_host, upload_all
 from bot.metrics import BotMetrics
 from bot.model_source import ModelSource
 from bot.prepare import HUMAN_COLORIZATION_SUBREDDITS, prepare_post
@@ -249,6 +249,7 @@ class Worker:
         from colorizer.imageio import save_image
         from colorizer.panel import compose_panel
 
+        ready: list[tuple[PostWork, Path, str]] = []
         for item in items:
             if item.hosted is not None or item.auto is None or item.gray is None:
                 continue
@@ -258,17 +259,19 @@ class Worker:
             path = scratch / f"{item.post_id}-comparison.jpg"
             try:
                 save_image(compose_panel(panels, height=PANEL_HEIGHT), path, "JPEG")
-                item.hosted = self.host.upload(path, f"Automatic colorization of t3_{item.post_id} (gray | auto"
-                                               + (" | reference)" if item.reference is not None else ")"))
-            except HostError as exc:
-                self.metrics.error("host", exc.host)
-                self.settler.fail(item, summary, f"publishing failed: {exc}", permanent=not exc.retryable)
-                continue
             except Exception as exc:  # noqa: BLE001
-                log.exception("post t3_%s: unexpected error while publishing", item.post_id)
-                self.metrics.error("host", type(exc).__name__)
+                log.exception("post t3_%s: cannot draw the comparison", item.post_id)
                 self.settler.fail(item, summary, f"publishing failed: {type(exc).__name__}: {exc}")
                 continue
+            ready.append((item, path, f"Automatic colorization of t3_{item.post_id} (gray | auto"
+                          + (" | reference)" if item.reference is not None else ")")))
+        results = upload_all(self.host, [(path, title) for _, path, title in ready])  # Reddit: one read-back for all
+        for (item, _, _), result in zip(ready, results):
+            if isinstance(result, HostError):
+                self.metrics.error("host", result.host)
+                self.settler.fail(item, summary, f"publishing failed: {result}", permanent=not result.retryable)
+                continue
+            item.hosted = result
             item.uploaded_here = True
             self._record_hosted(item)
             log.info("post t3_%s: published %d-panel comparison at %s (%s)", item.post_id, item.panels, item.hosted.url, self.host.name)

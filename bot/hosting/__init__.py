@@ -18,7 +18,7 @@ from typing import Any
 
 import requests
 
-from bot.hosting.base import HostedImage, HostError, ImageHost, content_name
+from bot.hosting.base import HostedImage, HostError, ImageHost, content_name, upload_all
 from bot.hosting.files import LocalDirHost, OutboxHost
 from bot.hosting.imgur import ImgurHost
 from bot.hosting.reddit import RedditProfileHost
@@ -67,5 +67,5 @@ def make_host(kind: str, options: Any = None, reddit: Any = None, *, dry_run: bo
     raise ValueError(f"unknown host kind {kind!r} (known: {', '.join(HOST_KINDS)})")
 
 
-__all__ = ["HOST_KINDS", "HostError", "HostedImage", "ImageHost", "ImgurHost", "LocalDirHost", "OutboxHost",
+__all__ = ["HOST_KINDS", "HostError", "HostedImage", "ImageHost", "ImgurHost", "LocalDirHost", "OutboxHost", "upload_all",
            "RedditProfileHost", "content_name", "make_host"]

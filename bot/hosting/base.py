@@ -67,3 +67,19 @@ def content_name(path: Path, digits: int = 16) -> str:
         for chunk in iter(lambda: file.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()[:digits] + path.suffix.lower()
+
+
+def upload_all(host: ImageHost, requests: list[tuple[Path, str]]) -> list[HostedImage | HostError]:
+    """Publish several images; a host that can (Reddit: one read-back for all) does it in one go."""
+    batch = getattr(host, "upload_batch", None)
+    if batch is not None:
+        return list(batch(requests))
+    results: list[HostedImage | HostError] = []
+    for path, title in requests:
+        try:
+            results.append(host.upload(path, title))
+        except HostError as exc:
+            results.append(exc)
+        except Exception as exc:  # noqa: BLE001 - one bad upload must not stop the others
+            results.append(HostError(host.name, f"unexpected {type(exc).__name__}: {exc}", retryable=True))
+    return results

@@ -49,11 +49,50 @@ class RedditProfileHost:
 
     def upload(self, path: Path, title: str) -> HostedImage:
         """Submit ``path`` as an image post; returns its ``i.redd.it`` URL and permalink."""
+        (result,) = self.upload_batch([(path, title)])
+        if isinstance(result, HostError):
+            raise result
+        return result
+
+    def upload_batch(self, requests: list[tuple[Path, str]]) -> list[HostedImage | HostError]:
+        """Submit each image, then read all the new posts back in one ``/api/info`` (their image URLs)."""
+        from prawcore.exceptions import PrawcoreException
+
+        submitted: list[tuple[Any, str, Path] | HostError] = []
+        for path, title in requests:
+            try:
+                submitted.append(self._submit(Path(path), title))
+            except HostError as exc:
+                submitted.append(exc)
+        posts = [entry[0] for entry in submitted if not isinstance(entry, HostError)]
+        try:
+            read = {str(p.fullname): p for p in self.reddit.info(fullnames=[p.fullname for p in posts])} if posts else {}
+        except PrawcoreException as exc:
+            error = HostError(self.name, f"posted but cannot read the posts back: {type(exc).__name__}", retryable=True)
+            read, submitted = {}, [entry if isinstance(entry, HostError) else error for entry in submitted]
+        results: list[HostedImage | HostError] = []
+        for entry in submitted:
+            if isinstance(entry, HostError):
+                results.append(entry)
+                continue
+            submission, how, path = entry
+            post = read.get(str(submission.fullname))
+            if post is None:
+                results.append(HostError(self.name, f"posted {path.name} as {submission.fullname} but Reddit does not list it",
+                                         retryable=True))
+                continue
+            page = post.permalink if post.permalink.startswith("http") else f"https://www.reddit.com{post.permalink}"
+            log.info("host reddit: posted %s to u/%s as %s, image %s (%s)", path.name, self.username, post.fullname, post.url, how)
+            results.append(HostedImage(url=post.url, delete_handle=post.fullname, page_url=page))
+        return results
+
+    def _submit(self, path: Path, title: str) -> tuple[Any, str, Path]:
+        """One image post (its Submission, possibly not yet fetched), and how it was identified."""
         from praw.exceptions import ClientException, MediaPostFailed, RedditAPIException, WebSocketException
         from praw.models import PostMedia
         from prawcore.exceptions import PrawcoreException
 
-        path, started, title = Path(path), time.time(), " ".join(title.split())[:MAX_TITLE_CHARS] or path.name
+        started, title = time.time(), " ".join(title.split())[:MAX_TITLE_CHARS] or path.name
         profile = self.reddit.subreddit(f"u_{self.username}")
         try:
             submission = profile.submit(title, image=PostMedia(str(path)), nsfw=self.nsfw, send_replies=False,
@@ -77,13 +116,7 @@ class RedditProfileHost:
                 raise HostError(self.name, f"posted but cannot list u/{self.username}: {type(exc).__name__}", retryable=True) from None
         if submission is None:
             raise HostError(self.name, f"posted {path.name} but could not find the post on u/{self.username}", retryable=True)
-        try:
-            url, permalink, fullname = submission.url, submission.permalink, submission.fullname  # one GET when lazy
-        except PrawcoreException as exc:
-            raise HostError(self.name, f"posted but cannot read the post back: {type(exc).__name__}", retryable=True) from None
-        page = permalink if permalink.startswith("http") else f"https://www.reddit.com{permalink}"
-        log.info("host reddit: posted %s to u/%s as %s, image %s (%s)", path.name, self.username, fullname, url, how)
-        return HostedImage(url=url, delete_handle=fullname, page_url=page)
+        return submission, how, path
 
     def _find_own_post(self, title: str, since: float) -> Any:
         """The newest own post with ``title`` created after ``since`` (clock skew allowed), or None."""
