@@ -36,6 +36,7 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
+from bot.reddit.mirror import mirrored_host
 from colorizer.imageio import ImageLoadError, LoadedImage, load_image
 
 if TYPE_CHECKING:
@@ -135,19 +136,6 @@ def is_public_address(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def _sandbox_mirrored_host(url: str, base: str | None) -> str | None:
-    """For ``{base}/{host}/{path}`` (how the sandbox mirrors ``https://{host}/{path}``): ``host``; else None."""
-    if not base:
-        return None
-    parts, home = urlsplit(url), urlsplit(base)
-    if (parts.scheme, parts.hostname, parts.port) != (home.scheme, home.hostname, home.port):
-        return None
-    prefix = home.path.rstrip("/") + "/"
-    if not parts.path.startswith(prefix):
-        return None
-    return parts.path[len(prefix):].split("/", 1)[0].lower()
-
-
 def check_url(url: str, policy: DownloadPolicy, resolver: Resolver = resolve_host) -> Target:
     """Raise ``DownloadError("not_allowed")`` unless ``url`` may be fetched; resolves DNS only for allowed hosts."""
     try:
@@ -156,7 +144,7 @@ def check_url(url: str, policy: DownloadPolicy, resolver: Resolver = resolve_hos
     except ValueError:
         raise DownloadError("bad_url", "not a valid URL", url) from None
     host = (parts.hostname or "").lower().rstrip(".")
-    mirrored = _sandbox_mirrored_host(url, policy.sandbox_base_url)
+    mirrored = mirrored_host(url, policy.sandbox_base_url)
     if mirrored is not None:  # the local sandbox: no DNS or address checks, but the same host allow-list
         if mirrored not in policy.allowed_hosts:
             raise DownloadError("not_allowed", f"sandbox path is not a mirrored image host ({mirrored or 'none'})", url)

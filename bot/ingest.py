@@ -19,19 +19,19 @@ from dataclasses import dataclass, field as dc_field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from bot.download import DEFAULT_IMAGE_HOSTS as IMAGE_HOSTS  # one allow-list of image hosts, for ingest and download
+from bot.reddit.mirror import mirror, real_url
+from bot.reddit.posts import field, unanswerable
 from db import NewJob
 
 log = logging.getLogger(__name__)
 
 Decision = Literal["queue", "skip", "retry_later"]
 
-#: Hosts whose URLs are the image itself (not a page around it).
-IMAGE_HOSTS = frozenset({"i.redd.it", "i.imgur.com", "preview.redd.it"})
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 ANIMATED_EXTENSIONS = (".gif", ".gifv", ".mp4", ".webm")
 #: Gallery mime types → file extension on i.redd.it (Reddit writes ``image/jpg``).
 MIME_EXTENSIONS = {"image/jpg": "jpg", "image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
-DELETED = "[deleted]"
 
 
 @dataclass(frozen=True)
@@ -71,13 +71,6 @@ class PostPlan:
 
 
 # -- reading listing fields without a lazy fetch ---------------------------------------------------
-def field(submission: Any, name: str, default: Any = None) -> Any:
-    """A listing field of ``submission`` (Submission or plain dict) without triggering PRAW's fetch."""
-    data = submission if isinstance(submission, Mapping) else vars(submission)
-    value = data.get(name, default)
-    return default if value is None and default is not None else value
-
-
 def _name(value: Any) -> str | None:
     """Author / subreddit as text: PRAW turns them into objects (``str()`` is the name)."""
     if value is None:
@@ -95,18 +88,11 @@ class _Urls:
 
     def real(self, url: str) -> str:
         """The URL as Reddit would write it (sandbox mirrors undone)."""
-        if self.base and url.startswith(self.base + "/"):
-            host, _, rest = url[len(self.base) + 1:].partition("/")
-            if "." in host:
-                return f"https://{host}/{rest}"
-        return url
+        return real_url(url, self.base)
 
-    def local(self, real_url: str) -> str:
+    def local(self, real: str) -> str:
         """Where to fetch a real-looking URL we built ourselves (mirrored in sandbox mode)."""
-        if self.base:
-            parts = urlsplit(real_url)
-            return f"{self.base}/{parts.hostname}{parts.path}" + (f"?{parts.query}" if parts.query else "")
-        return real_url
+        return mirror(real, self.base)
 
     def classify(self, url: str) -> tuple[str | None, str]:
         """``(fetch_url, "")`` for a direct image URL, else ``(None, why not)``."""
@@ -167,23 +153,6 @@ def _media(data: Mapping[str, Any], urls: _Urls) -> tuple[list[ImageRef] | None,
 
 
 # -- the decision ---------------------------------------------------------------------------------
-def _unavailable(data: Mapping[str, Any], author: str | None, bot: str | None) -> str | None:
-    """Why the post must not be answered at all (None: it may be)."""
-    if data.get("over_18"):
-        return "NSFW (over_18)"
-    if data.get("removed_by_category") is not None:
-        return f"removed ({data.get('removed_by_category')})"
-    if author is None or author == DELETED or data.get("selftext") == DELETED:
-        return "deleted (no author)" if data.get("selftext") != DELETED else "deleted (selftext [deleted])"
-    if data.get("locked"):
-        return "locked: replies are not possible"
-    if data.get("archived"):
-        return "archived: replies are not possible"
-    if bot and author.lower() == bot.lower():
-        return "the bot's own post"
-    return None
-
-
 def plan_post(submission: Any, options: IngestOptions = IngestOptions()) -> PostPlan:
     """Decide what to do with one listing item; logs one line with the decision and its reason."""
     data = submission if isinstance(submission, Mapping) else vars(submission)
@@ -199,7 +168,7 @@ def plan_post(submission: Any, options: IngestOptions = IngestOptions()) -> Post
 
 def _decide(data: Mapping[str, Any], author: str | None, options: IngestOptions) -> tuple[Decision, str, list[ImageRef]]:
     urls = _Urls(options)
-    why = _unavailable(data, author, options.bot_username)
+    why = unanswerable(data, options.bot_username)
     if why:
         return "skip", why, []
     prefix = ""

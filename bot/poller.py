@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import prawcore
 
-from bot.ingest import IMAGE_HOSTS, IngestOptions, PostPlan, plan_jobs, plan_post, posts_since
+from bot.download import DownloadPolicy
+from bot.ingest import IngestOptions, PostPlan, plan_jobs, plan_post, posts_since
 from bot.metrics import BotMetrics
 from bot.reddit.errors import BAN_RECHECK_SECONDS, action_for
 from bot.reddit.identity import identity_of
@@ -71,7 +72,7 @@ def listing_key(subreddits: list[str] | tuple[str, ...]) -> str:
 def ingest_options(settings: Settings, reddit: praw.Reddit) -> IngestOptions:
     """What ingest accepts, from the settings (extra image hosts, sandbox mirror) and our own name (one
     ``/api/v1/me`` request the first time)."""
-    hosts = IMAGE_HOSTS | frozenset(h.lower() for h in settings.download.allowed_hosts)
+    hosts = DownloadPolicy.from_settings(settings).allowed_hosts  # the downloader's allow-list, one for both
     return IngestOptions(image_hosts=hosts, bot_username=identity_of(reddit).name,
                          sandbox_base_url=settings.download.sandbox_image_base_url)
 

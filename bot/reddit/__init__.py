@@ -6,5 +6,6 @@
 - ``budget``: at most 100 requests in any 60 s
 - ``writes``: non-idempotent calls (comment, submit, delete) are never re-sent blindly
 - ``own_replies``: the exactly-once protocol's look-up of the bot's own comments
-- ``posts``: the one "is this post answerable?" rule and the re-reads before replying
+- ``posts``: the one "is this post answerable?" rule (ingest and the re-check before replying)
+- ``mirror``: how the sandbox mirrors Reddit's media URLs, parsed in one place
 """

@@ -2,17 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-from bot.ingest import field
 
 if TYPE_CHECKING:
     import praw
 
 INFO_BATCH = 100  # /api/info takes at most 100 fullnames
 DELETED = "[deleted]"
+
+
+def field(submission: Any, name: str, default: Any = None) -> Any:
+    """A listing field of ``submission`` (Submission or plain dict) without triggering PRAW's fetch."""
+    data = submission if isinstance(submission, Mapping) else vars(submission)
+    value = data.get(name, default)
+    return default if value is None and default is not None else value
+
+
+def unanswerable(data: Any, bot: str | None = None) -> str | None:
+    """Why the bot must not answer this post (None: it may) — at ingest and again right before replying."""
+    author = field(data, "author")
+    author = str(author) if author is not None else None
+    if field(data, "over_18"):
+        return "NSFW (over_18)"
+    if field(data, "removed_by_category") is not None:
+        return f"removed ({field(data, 'removed_by_category')})"
+    if author in (None, DELETED) or field(data, "selftext") == DELETED:
+        return "deleted (no author)" if field(data, "selftext") != DELETED else "deleted (selftext [deleted])"
+    if field(data, "locked"):
+        return "locked: replies are not possible"
+    if field(data, "archived"):
+        return "archived: replies are not possible"
+    if bot and author.lower() == bot.lower():
+        return "the bot's own post"
+    return None
 
 
 @dataclass(frozen=True)
@@ -31,20 +55,9 @@ def post_state(data: Any) -> PostState:
     """Judge a listing/info item (Submission or dict) without fetching more."""
     author = field(data, "author")
     author = str(author) if author is not None else None
-    why = None
-    if field(data, "removed_by_category") is not None:
-        why = f"removed ({field(data, 'removed_by_category')})"
-    elif author in (None, DELETED) or field(data, "selftext") == DELETED:
-        why = "deleted by its author"
-    elif field(data, "locked"):
-        why = "locked meanwhile"
-    elif field(data, "archived"):
-        why = "archived meanwhile"
-    elif field(data, "over_18"):
-        why = "marked NSFW meanwhile"
     created = field(data, "created_utc")
     return PostState(str(field(data, "id")), str(field(data, "title") or ""), None if author == DELETED else author,
-                     str(field(data, "permalink") or ""), why, float(created) if created is not None else None)
+                     str(field(data, "permalink") or ""), unanswerable(data), float(created) if created is not None else None)
 
 
 def recheck_posts(reddit: praw.Reddit, post_ids: Iterable[str]) -> dict[str, PostState]:
