@@ -33,7 +33,7 @@ def hammer(url: str, database_url: str | None, seconds: float, start: Any, count
     """One bot process: THREADS threads sharing one praw.Reddit, each calling /api/v1/me in a loop."""
     import praw
 
-    from bot.reddit.budget import client_key, install_rate_budget, share_budget
+    from bot.reddit.budget import WINDOW_SECONDS, client_key, install_rate_budget, share_budget
     from bot.sandbox.praw_site import reddit_kwargs
     from db import make_engine
     from db.request_budget import RequestWindow
@@ -41,7 +41,7 @@ def hammer(url: str, database_url: str | None, seconds: float, start: Any, count
     reddit = praw.Reddit(**reddit_kwargs(url))
     install_rate_budget(reddit)
     if database_url:
-        share_budget(reddit, RequestWindow(make_engine(database_url), client_key(reddit), LIMIT))
+        share_budget(reddit, RequestWindow(make_engine(database_url), client_key(reddit), LIMIT, window_seconds=WINDOW_SECONDS))
     sent = [0] * THREADS
 
     def loop(index: int) -> None:
@@ -64,9 +64,8 @@ def most_in_a_minute(times: list[float]) -> int:
     return max((bisect.bisect_left(times, t + 60.0) - i for i, t in enumerate(times)), default=0)
 
 
-def run(url: str, database_url: str | None, processes: int, seconds: float) -> tuple[list[int], int]:
-    from bot.sandbox import SandboxServer  # noqa: F401 - imported for the type only
-
+def run(url: str, database_url: str | None, processes: int, seconds: float) -> list[int]:
+    """Requests sent by each of ``processes`` bot processes."""
     context = multiprocessing.get_context("spawn")
     start, counts = context.Barrier(processes), context.Queue()
     workers = [context.Process(target=hammer, args=(url, database_url, seconds, start, counts)) for _ in range(processes)]
@@ -74,7 +73,7 @@ def run(url: str, database_url: str | None, processes: int, seconds: float) -> t
         worker.start()
     for worker in workers:
         worker.join(timeout=seconds + 180)
-    return sorted(counts.get(timeout=10) for _ in workers), 0
+    return sorted(counts.get(timeout=10) for _ in workers)
 
 
 def main() -> None:
@@ -91,11 +90,11 @@ def main() -> None:
         upgrade(database_url)
         with SandboxServer() as sandbox:
             started = len(sandbox.world.log)
-            per_process, _ = run(sandbox.url, database_url, PROCESSES, args.seconds)
+            per_process = run(sandbox.url, database_url, PROCESSES, args.seconds)
             with sandbox.world.lock:
                 shared = [e["t"] for e in sandbox.world.log[started:] if e["route"] == "GET /api/v1/me"]
         with SandboxServer() as alone:
-            own, _ = run(alone.url, None, 1, min(args.seconds, 20.0))
+            run(alone.url, None, 1, args.seconds)
             with alone.world.lock:
                 solo = [e["t"] for e in alone.world.log if e["route"] == "GET /api/v1/me"]
     print(f"{PROCESSES} processes x {THREADS} threads on one OAuth client for {args.seconds:.0f} s, budget in {database_url.split(':')[0]}:")

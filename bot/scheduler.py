@@ -26,7 +26,7 @@ from bot.hosting import make_host
 from bot.inbox import Inbox
 from bot.metrics import BotMetrics
 from bot.poller import Poller, PollResult
-from bot.reddit.budget import MAX_REQUESTS_PER_MINUTE, client_key, share_budget
+from bot.reddit.budget import MAX_REQUESTS_PER_MINUTE, WINDOW_SECONDS, client_key, share_budget
 from bot.reddit.client import make_reddit
 from bot.worker import Worker
 from db import Facts, JobQueue, make_engine, mask_url, upgrade
@@ -76,7 +76,7 @@ def build_bot(settings: Settings, reddit: praw.Reddit | None = None, *, colorize
     queue = JobQueue(engine, max_attempts=settings.worker.max_attempts)
     facts = Facts(engine)
     reddit = reddit if reddit is not None else make_reddit(settings)
-    share_budget(reddit, RequestWindow(engine, client_key(reddit), MAX_REQUESTS_PER_MINUTE))  # one budget per OAuth client
+    share_budget(reddit, RequestWindow(engine, client_key(reddit), MAX_REQUESTS_PER_MINUTE, window_seconds=WINDOW_SECONDS))
     stop = stop or threading.Event()
     host = make_host(settings.host.kind, settings.host, reddit, dry_run=settings.dry_run)
     log.info("bot: database %s, host %s%s", mask_url(settings.database_url), host.name, ", DRY RUN (nothing is posted)" if settings.dry_run else "")

@@ -18,14 +18,15 @@ from db.engine import transaction
 from db.models import RedditRequest
 from db.types import Clock, utcnow
 
-WINDOW = timedelta(seconds=60)
 
 
 class RequestWindow:
     """The shared sliding minute of one OAuth client (``client`` is a hash of its id, never the id)."""
 
-    def __init__(self, engine: Engine, client: str, max_per_minute: int, *, clock: Clock = utcnow) -> None:
+    def __init__(self, engine: Engine, client: str, max_per_minute: int, *, clock: Clock = utcnow,
+                 window_seconds: float = 60.0) -> None:
         self.engine, self.client, self.max_per_minute, self._clock = engine, client, max_per_minute, clock
+        self.window = timedelta(seconds=window_seconds)  # the caller may add a margin for send latency
 
     def wait(self) -> float:
         with transaction(self.engine, write=False) as session:
@@ -42,14 +43,14 @@ class RequestWindow:
             return wait
 
     def sent_in_window(self) -> int:
-        """Requests counted in the last 60 s (for tests and benchmarks)."""
+        """Requests counted in the current window (for tests and benchmarks)."""
         with transaction(self.engine, write=False) as session:
-            since = self._clock() - WINDOW
+            since = self._clock() - self.window
             return int(session.scalar(select(func.count()).select_from(RedditRequest)
                                       .where(RedditRequest.client == self.client, RedditRequest.sent_at > since)) or 0)
 
     def _wait(self, session: Session, now: datetime, *, prune: bool) -> float:
-        since = now - WINDOW
+        since = now - self.window
         if prune:
             session.execute(delete(RedditRequest).where(RedditRequest.client == self.client, RedditRequest.sent_at <= since))
         where = (RedditRequest.client == self.client) & (RedditRequest.sent_at > since)
@@ -57,4 +58,4 @@ class RequestWindow:
         if count < self.max_per_minute:
             return 0.0
         oldest = session.scalar(select(func.min(RedditRequest.sent_at)).where(where))
-        return max((oldest + WINDOW - now).total_seconds(), 0.001) if oldest is not None else 0.0
+        return max((oldest + self.window - now).total_seconds(), 0.001) if oldest is not None else 0.0

@@ -144,9 +144,9 @@ def test_budget_caps_requests_per_minute() -> None:
     for _ in range(3):
         limiter.delay()
         now[0] += 1
-    assert slept == [] and limiter.seconds_to_wait() == pytest.approx(57)
+    assert slept == [] and limiter.seconds_to_wait() == pytest.approx(59)  # 62 s window: Reddit's minute + send latency
     limiter.delay()
-    assert slept == [pytest.approx(57)]
+    assert slept == [pytest.approx(59)]
     with pytest.raises(ValueError):
         BudgetRateLimiter(max_per_minute=101)
 
