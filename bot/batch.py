@@ -151,6 +151,14 @@ class Settler:
 
         self.settle(item, summary, "replied", reason, change)
 
+    def discard_earlier_upload(self, item: PostWork) -> None:
+        """A post that will not be answered: take down the comparison an earlier attempt published for it
+        (never one reused from another post, which that post's reply links)."""
+        lead = item.lead
+        if item.hosted is None and lead.hosted_url and lead.hosted_delete_handle and not (lead.metrics or {}).get("reused_from_job"):
+            item.hosted, item.uploaded_here = HostedImage(lead.hosted_url, lead.hosted_delete_handle), True
+            self.discard_upload(item)
+
     def discard_upload(self, item: PostWork) -> None:
         """Take down a comparison this attempt published and nobody will link to."""
         if not item.uploaded_here or item.hosted is None:

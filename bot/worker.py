@@ -170,8 +170,10 @@ class Worker:
     def _precheck(self, items: list[PostWork], scratch: Path, summary: Summary) -> None:
         for item in items:
             if self.facts.is_opted_out(item.author):
+                self.settler.discard_earlier_upload(item)
                 self.settler.skip(item, summary, f"u/{item.author} opted out")
             elif self.facts.is_banned(item.subreddit):
+                self.settler.discard_earlier_upload(item)
                 self.settler.skip(item, summary, f"the bot is banned from r/{item.subreddit}")
             elif (ledger := self.queue.reply_for(item.post_id)) is not None and ledger.reply_id:
                 self.settler.skip(item, summary, f"post already answered (t1_{ledger.reply_id})")

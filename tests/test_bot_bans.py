@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from bot.config import HostSettings
 from bot.sandbox import SandboxServer
 from bot.scheduler import run_once
 from colorizer.inference import Colorizer
@@ -27,7 +28,9 @@ def test_a_banned_but_readable_subreddit_is_found_before_any_work(tmp_path: Path
 
 
 def test_a_403_on_a_read_bans_nothing(tmp_path: Path, sandbox: SandboxServer, vivid_checkpoint: Path, colorizer: Colorizer) -> None:
-    bot = make_bot(bot_settings(tmp_path, sandbox, vivid_checkpoint, subreddits=("OldSchoolCool", "Colorization")), sandbox, colorizer)
+    local = HostSettings(kind="local", local_dir=tmp_path / "hosted", local_base_url="https://img.example.org")  # no read-back
+    bot = make_bot(bot_settings(tmp_path, sandbox, vivid_checkpoint, subreddits=("OldSchoolCool", "Colorization"), host=local),
+                   sandbox, colorizer)
     bot.poller.poll()
     sandbox.faults.status("/api/info", 403, times=1)  # the batch's re-check before replying
     bot.worker.work_until_empty(max_batches=1)
@@ -103,3 +106,19 @@ def test_a_comparison_its_owner_deleted_is_never_reused_for_a_repost(tmp_path: P
     run_once(bot, ["xpost1"])  # the same photo, crossposted
     (repost,) = comments_by_post(sandbox)["xpost1"]
     assert LINK.search(repost["body"]).group(1) != deleted_url
+
+
+def test_a_post_that_ends_unanswered_takes_down_an_earlier_attempts_comparison(
+        tmp_path: Path, sandbox: SandboxServer, vivid_checkpoint: Path, colorizer: Colorizer) -> None:
+    from tests.bot_helpers import make_due
+
+    sandbox.faults.status("/api/comment", 503, times=1)  # the first attempt publishes, then cannot reply
+    bot = make_bot(bot_settings(tmp_path, sandbox, vivid_checkpoint), sandbox, colorizer)
+    run_once(bot, ["gray01"])
+    (job,) = bot.queue.jobs_for_post("gray01")
+    assert job.state == "pending" and job.hosted_url and sandbox.state()["deleted"] == []
+    bot.facts.ban_subreddit("OldSchoolCool", "403 on a comment elsewhere", None)  # meanwhile: banned
+    make_due(bot)
+    run_once(bot, ["gray01"])
+    (job,) = bot.queue.jobs_for_post("gray01")
+    assert job.state == "skipped" and len(sandbox.state()["deleted"]) == 1  # no orphaned profile post
