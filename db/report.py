@@ -15,11 +15,21 @@ from sqlalchemy.orm import Session
 from db.engine import transaction
 from db.facts import Facts
 from db.model_switches import ModelSwitches
-from db.models import BannedSubreddit, Job, JobState, ModelSwitch, PollCursor, RepliedPost
+from db.models import BannedSubreddit, Job, JobState, PollCursor, RepliedPost
 from db.queue import JobQueue
 from db.types import Clock, utcnow
 
 PENDING, DONE, FAILED = JobState.PENDING.value, JobState.DONE.value, JobState.FAILED.value
+
+
+@dataclass(frozen=True)
+class CurrentModel:
+    """The newest model switch, as plain values (comparable, unlike an ORM row)."""
+
+    model_id: str
+    sha256: str
+    action: str
+    switched_at: datetime
 
 
 @dataclass(frozen=True)
@@ -31,7 +41,7 @@ class QueueGauges:
     last_poll_at: datetime | None  # the heartbeat: the last *successful* poll of any listing
     replies_recorded: int
     banned_subreddits: int
-    current_model: ModelSwitch | None = None  # None: no model was ever promoted (the configured one answers)
+    current_model: CurrentModel | None = None  # None: no model was ever promoted (the configured one answers)
     replies_by_model: dict[str | None, int] = field(default_factory=dict)  # model hash → posts answered
 
     def oldest_pending_age_seconds(self, now: datetime) -> float:
@@ -63,8 +73,10 @@ def read_gauges(engine: Engine) -> QueueGauges:
         replies = session.scalar(select(func.count()).select_from(RepliedPost).where(RepliedPost.reply_id.is_not(None)))
         bans = session.scalar(select(func.count()).select_from(BannedSubreddit))
     switches = ModelSwitches(engine)
+    row = switches.current()
+    current = CurrentModel(row.model_id, row.sha256, row.action, row.switched_at) if row is not None else None
     return QueueGauges(counts, oldest, last_poll, int(replies or 0), int(bans or 0),  # min/max keep UTCDateTime
-                       switches.current(), switches.replies_by_model())
+                       current, switches.replies_by_model())
 
 
 def read_report(engine: Engine, recent: int = 10, *, clock: Clock = utcnow) -> StatusReport:

@@ -54,6 +54,10 @@ def test_a_running_worker_switches_to_a_promoted_model_and_refuses_a_corrupt_one
     assert promoted.sha256 != file_sha256(second)  # a training checkpoint is exported (fp16) on its way into the store
     before = set(answered_models(bot))
     answer_one_more(bot)  # the same worker, no restart
+    if "sepia1" in answered_models(bot):  # the same photo as gal001, answered with gal001's comparison (and its model)
+        assert answered_models(bot)["sepia1"] == file_sha256(first)
+        before.add("sepia1")
+        answer_one_more(bot)
     after = answered_models(bot)
     assert {after[p] for p in set(after) - before} == {promoted.sha256}
     metrics = exposition(bot.metrics.registry).decode()
@@ -146,3 +150,4 @@ def test_colorbot_run_answers_with_the_model_colorbot_train_promote_produced(
 def _answered_jobs(engine) -> list[Job]:  # noqa: ANN001
     with transaction(engine, write=False) as session:
         return list(session.scalars(select(Job).where(Job.state == JobState.DONE.value, Job.reply_id.is_not(None))))
+

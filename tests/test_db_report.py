@@ -21,7 +21,8 @@ def test_the_report_of_a_seeded_queue(database_url: str) -> None:
     now = utcnow()
     assert gauges.last_poll_at is not None and timedelta(0) <= now - gauges.last_poll_at < timedelta(minutes=1)
     assert gauges.oldest_pending_created_at is not None and 0 <= gauges.oldest_pending_age_seconds(now) < 60
-    assert (gauges.replies_recorded, gauges.banned_subreddits) == (0, 2)
+    assert (gauges.replies_recorded, gauges.banned_subreddits) == (2, 2)
+    assert gauges.current_model is not None and gauges.current_model.action == "promote" and len(gauges.replies_by_model) == 2
     assert len(report.recent_jobs) == 5  # the limit
     assert {j.post_id for j in report.comparisons} == {"done01", "done02", "done03"}
     assert {j.post_id: j.state for j in report.failures} == {"fail01": "failed", "xss001": "failed", "retry1": "pending"}
