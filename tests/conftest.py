@@ -44,3 +44,6 @@ def sandbox() -> Iterator[SandboxServer]:
     """A fresh local Reddit-compatible server with the default seed, on a free loopback port."""
     with SandboxServer() as server:
         yield server
+
+
+from tests.model_helpers import test_photos  # noqa: E402, F401 - fixture: photos with a face for promote to score on

@@ -6,18 +6,10 @@ spelled out in EXPECTED_PANELS / NO_REPLY. Faults are injected with the sandbox'
 
 from __future__ import annotations
 
-import dataclasses
-import io
 import logging
-import re
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pytest
-import requests
-from PIL import Image
 
 from bot.sandbox import SandboxServer
 from bot.sandbox.praw_site import CREDENTIALS

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from db import Job, JobState, transaction
 from tests.bot_helpers import bot_settings, make_bot
-from tests.model_helpers import test_photos, vivid_checkpoint_file  # noqa: F401 - fixture
+from tests.model_helpers import vivid_checkpoint_file
 
 
 def answered_models(bot) -> dict[str, str | None]:  # noqa: ANN001

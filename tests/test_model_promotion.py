@@ -14,7 +14,7 @@ from bot.cli import app
 from training.faces import judge_faces, summarize
 from training.predict import split_yuv
 from training.promotion import Scores, judge
-from tests.model_helpers import astronaut, neutral_checkpoint, test_photos, vivid_checkpoint_file  # noqa: F401 - fixture
+from tests.model_helpers import astronaut, neutral_checkpoint, vivid_checkpoint_file
 
 
 def test_a_real_face_is_skin_toned_only_with_the_right_hue_and_enough_chroma() -> None:
