@@ -101,3 +101,14 @@ def test_the_bot_knows_its_name_from_api_v1_me_with_refresh_token_auth(
     assert "to=colorbot" in reply["body"] and "the_operator" not in reply["body"]  # opt-out and delete links
     routes = [r["route"] for r in sandbox.state()["requests"]]
     assert routes.count("GET /api/v1/me") == 1  # asked once, shared by poller, worker and host
+
+
+def test_a_profile_post_reddit_made_before_answering_502_is_used_not_made_again(
+        tmp_path: Path, sandbox: SandboxServer, vivid_checkpoint: Path, colorizer: Colorizer) -> None:
+    sandbox.faults.add("commit_then_status", path="/api/submit", status=502, times=1)
+    bot = make_bot(bot_settings(tmp_path, sandbox, vivid_checkpoint, subreddits=("OldSchoolCool",)), sandbox, colorizer)
+    run_once(bot, ["gray01"])
+    (reply,) = comments_by_post(sandbox)["gray01"]
+    profile_posts = [r for r in sandbox.state()["requests"] if r["route"] == "POST /api/submit"]
+    assert len(profile_posts) == 1 and sandbox.state()["deleted"] == []  # one upload, used, nothing orphaned
+    assert bot.queue.jobs_for_post("gray01")[0].hosted_url in reply["body"]

@@ -106,8 +106,14 @@ class RedditProfileHost:
             raise HostError(self.name, f"submit refused: {exc}", retryable=_retryable_api(exc)) from None
         except ClientException as exc:
             raise HostError(self.name, f"cannot submit {path.name}: {exc}", retryable=False) from None
-        except (PrawcoreException, OSError) as exc:
-            raise HostError(self.name, f"submit failed: {type(exc).__name__}", retryable=True) from None
+        except (PrawcoreException, OSError) as exc:  # ambiguous (5xx, timeout): the post may exist; look before retrying
+            try:
+                submission = self._find_own_post(title, started)
+            except PrawcoreException:
+                submission = None
+            if submission is None:
+                raise HostError(self.name, f"submit failed: {type(exc).__name__}", retryable=True) from None
+            how = f"submit answered {type(exc).__name__}, but the post was made; found it on the profile"
         if submission is None:  # no websocket answer: the post is usually there anyway
             how = f"{how if self.use_websockets else 'websockets off'}; found the post on the profile"
             try:
