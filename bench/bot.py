@@ -10,9 +10,11 @@ sandbox's own request log and comment times:
    (what Reddit's rate limit counts), with a breakdown by endpoint;
 2. seconds from a post appearing to the bot's reply: median and max;
 3. images/s through the worker (replied posts ÷ worker wall time), and the share of that time
-   the bot's own request budget (``MAX_REQUESTS_PER_MINUTE``) spent sleeping.
+   the bot's own request budget (``MAX_REQUESTS_PER_MINUTE``) spent sleeping;
+4. with ``--budget-seconds``: the most requests in any 60 s from 3 processes × 3 threads on one
+   OAuth client (``bench/request_budget.py``).
 
-Usage: python bench/bot.py [--posts 20] [--model CKPT] [--batch-size 4] [--render-size PX] [--host reddit|local]
+Usage: python bench/bot.py [--posts 20] [--model CKPT] [--batch-size 4] [--render-size PX] [--host reddit|local] [--budget-seconds 75]
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import logging
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -47,6 +50,8 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=None, help="checkpoint; default: the shipped colorizer/weights/default.pt")
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--render-size", type=int, default=None)
+    parser.add_argument("--budget-seconds", type=float, default=0.0,
+                        help="then also run bench/request_budget.py for this long: 3 processes x 3 threads on one client")
     parser.add_argument("--host", choices=("reddit", "local"), default="reddit",
                         help="reddit: comparisons are profile posts; local: files in a folder behind a web server")
     args = parser.parse_args()
@@ -93,6 +98,10 @@ def main() -> None:
     print(f"3. worker: {answered / worker_s:.2f} images/s ({answered} replied posts in {worker_s:.1f} s wall); "
           f"the {MAX_REQUESTS_PER_MINUTE}-requests-a-minute budget slept {slept['seconds']:.1f} s of it "
           f"({slept['seconds'] / worker_s:.0%})")
+    if args.budget_seconds > 0:
+        print("4. the shared request budget:", flush=True)
+        subprocess.run([sys.executable, str(Path(__file__).with_name("request_budget.py")), "--seconds", str(args.budget_seconds)],
+                       check=True)
 
 
 def _count_budget_sleeps(reddit: object) -> dict[str, float]:
