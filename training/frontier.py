@@ -18,14 +18,18 @@ PALETTE = [(31, 119, 180), (214, 39, 40), (44, 160, 44), (148, 103, 189), (140, 
 BASELINE_COLOURS = {"gray": (120, 120, 120), "mean_chroma": (255, 127, 14)}
 
 
+def model_curve(report: dict[str, Any]) -> list[tuple[float, float]]:
+    """One eval report's (cf_ratio, psnr) points, sorted: its saturation sweep plus the model's own
+    (shipped) saturation, which is a point on the curve even when the sweep skipped it."""
+    own = report["summary"]["model"]
+    return sorted({(p["cf_ratio"], p["psnr"]) for p in report.get("saturation_sweep") or []} | {(own["cf_ratio"], own["psnr"])})
+
+
 def frontier_series(reports: dict[str, dict[str, Any]]) -> list[tuple[str, tuple[int, int, int], list[tuple[float, float]]]]:
     """(label, colour, [(cf_ratio, psnr), ...]) per model sweep, then one point per baseline."""
     series = []
     for index, (name, report) in enumerate(reports.items()):
-        own = report["summary"]["model"]
-        # The model's own (shipped) saturation is a point on its curve even when the sweep skipped it.
-        points = sorted({(p["cf_ratio"], p["psnr"]) for p in report.get("saturation_sweep") or []} | {(own["cf_ratio"], own["psnr"])})
-        series.append((f"{name} (saturation sweep)", PALETTE[index % len(PALETTE)], points))
+        series.append((f"{name} (saturation sweep)", PALETTE[index % len(PALETTE)], model_curve(report)))
     first = next(iter(reports.values()))
     for baseline, colour in BASELINE_COLOURS.items():
         scores = first["summary"][baseline]

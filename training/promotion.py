@@ -80,16 +80,18 @@ def data_key(data: str | Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def score_model(checkpoint: str | Path, data: str | Path, *, device: str = "auto", out_dir: str | Path | None = None) -> Scores:
-    """Score ``checkpoint`` on ``data`` exactly as `colorbot eval --saturation …` does (FID off)."""
+def score_model(checkpoint: str | Path, data: str | Path, *, device: str = "auto", out_dir: str | Path | None = None,
+                key: str | None = None) -> Scores:
+    """Score ``checkpoint`` on ``data`` exactly as `colorbot eval --saturation …` does (FID off);
+    ``key`` is ``data_key(data)`` when the caller has it already."""
     from training.evaluate import evaluate
+    from training.frontier import model_curve
 
     with tempfile.TemporaryDirectory(prefix="colorbot-score-") as scratch:
         report = evaluate(checkpoint, data, out_dir or scratch, max_side=SCORING_MAX_SIDE, fid=False, device=device, saturations=SWEEP)
-    own = report["summary"]["model"]
-    frontier = sorted({(p["cf_ratio"], p["psnr"]) for p in report["saturation_sweep"]} | {(own["cf_ratio"], own["psnr"])})
-    faces = report["faces"]
-    return Scores(own["psnr"], own["cf_ratio"], frontier, int(faces["judged"]), faces["rate"], report["images"], data_key(data))
+    own, faces = report["summary"]["model"], report["faces"]
+    return Scores(own["psnr"], own["cf_ratio"], model_curve(report), int(faces["judged"]), faces["rate"], report["images"],
+                  key or data_key(data))
 
 
 def psnr_at(frontier: list[tuple[float, float]], cf_ratio: float) -> float:

@@ -45,15 +45,14 @@ def _store_and_switches(settings: Settings) -> tuple[ModelStore, ModelSwitches]:
     return ModelStore(settings.model_store), ModelSwitches(make_engine(settings.database_url))
 
 
-def _scores(store: ModelStore, model: StoredModel, data: Path, device: str) -> Scores:
-    """The model's test numbers, from its record when they were computed on these photos before."""
-    from training.promotion import Scores, data_key, score_model
+def _scores(store: ModelStore, model: StoredModel, data: Path, key: str, device: str) -> Scores:
+    """The model's test numbers, from its record when they were computed on these photos (``key``) before."""
+    from training.promotion import Scores, score_model
 
-    key = f"test:{data_key(data)}"
-    if key in model.scores:
-        return Scores.from_dict(model.scores[key])
-    scores = score_model(store.verified_path(model.sha256), data, device=device)
-    store.record_scores(model.sha256, key, scores.as_dict())
+    if f"test:{key}" in model.scores:
+        return Scores.from_dict(model.scores[f"test:{key}"])
+    scores = score_model(store.verified_path(model.sha256), data, device=device, key=key)
+    store.record_scores(model.sha256, f"test:{key}", scores.as_dict())
     return scores
 
 
@@ -77,7 +76,7 @@ def promote(settings: Settings, checkpoint: Path, *, data: Path, force: bool = F
     from colorizer.checkpoint import CheckpointError
     from colorizer.store import StoreError, short_id
     from training.data import list_images
-    from training.promotion import judge
+    from training.promotion import data_key, judge
 
     try:
         photos = list_images(data)
@@ -101,7 +100,8 @@ def promote(settings: Settings, checkpoint: Path, *, data: Path, force: bool = F
             if current is not None and candidate.sha256 == current.sha256:
                 echo(f"model {candidate.id} is already current; nothing to do")
                 return candidate
-            new, old = _scores(store, candidate, data, device), _scores(store, current_model, data, device)
+            key = data_key(data)
+            new, old = _scores(store, candidate, data, key, device), _scores(store, current_model, data, key, device)
     except (CheckpointError, StoreError) as exc:
         raise PromotionRefused(str(exc)) from None
     verdict = judge(new, old)
