@@ -17,7 +17,6 @@ from db.models import Job, ModelSwitch, RepliedPost
 from db.types import Clock, as_utc, utcnow
 
 _PG_SWITCH_LOCK = 0x636F6C6D  # "colm": serializes switches across processes on PostgreSQL
-ACTIONS = ("baseline", "promote", "force", "rollback")
 
 
 class NothingToRollBack(LookupError):

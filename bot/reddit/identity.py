@@ -42,11 +42,6 @@ class Identity:
                     log.info("reddit: signed in as u/%s (from /api/v1/me)", self._name)
         return self._name
 
-    @property
-    def known(self) -> str | None:
-        """The name if it was already read (no request)."""
-        return self._name
-
 
 def identity_of(reddit: praw.Reddit) -> Identity:
     """The one `Identity` of this client, shared by the poller, worker, inbox and host."""
