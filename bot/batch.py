@@ -17,7 +17,7 @@ from PIL import Image
 
 from bot.hosting import HostedImage, ImageHost
 from bot.metrics import BotMetrics
-from db import Job, JobQueue, LeaseLost
+from db import Facts, Job, JobQueue, LeaseLost
 from db.models import JobState
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,19 @@ def group_by_post(jobs: list[Job]) -> list[PostWork]:
         first = group[0]
         items.append(PostWork(post_id, first.subreddit, first.author, first.permalink, group, lead, {j.id for j in group}))
     return items
+
+
+def refusal(facts: Facts, author: str | None, subreddit: str) -> str | None:
+    """Why the bot may not answer this author in this subreddit now (an opt-out, a ban), or None.
+
+    Asked at the start of a batch and again right before each comment: the inbox, the poller and
+    other workers record opt-outs and bans meanwhile.
+    """
+    if facts.is_opted_out(author):
+        return f"u/{author} opted out"
+    if facts.is_banned(subreddit):
+        return f"the bot is banned from r/{subreddit}"
+    return None
 
 
 class Settler:

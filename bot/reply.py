@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from bot.batch import PostWork, Settler, Summary
+from bot.batch import PostWork, Settler, Summary, refusal
 from bot.hosting import OutboxHost
 from bot.reddit.errors import action_for
 from bot.reddit.own_replies import find_own_reply
@@ -87,9 +87,9 @@ class Replier:
             settler.discard_upload(item)
             settler.skip(item, summary, f"post {state.unanswerable}")
             return
-        if (why_not := self._refused_now(item, state)) is not None:
+        if (why_not := refusal(self.facts, state.author or item.author, item.subreddit)) is not None:
             settler.discard_upload(item)
-            settler.skip(item, summary, why_not)
+            settler.skip(item, summary, f"{why_not} meanwhile")
             return
         if (source := item.metrics.get("reused_from_job")) and not self._still_hosted(int(source)):
             self.queue.forget_hosted_url(item.lead.id)
@@ -153,15 +153,6 @@ class Replier:
         panels = item.metrics.get("panels")
         settler.complete(item, summary, f"replied t1_{recorded} with the {f'{panels}-panel ' if panels else ''}comparison {item.hosted.url}")
         summary.replies.append(item.post_id)
-
-    def _refused_now(self, item: PostWork, state: PostState) -> str | None:
-        """Opt-outs and bans recorded since the batch began (the inbox and other workers run meanwhile)."""
-        author = state.author or item.author
-        if self.facts.is_opted_out(author):
-            return f"u/{author} opted out meanwhile"
-        if self.facts.is_banned(item.subreddit):
-            return f"the bot was banned from r/{item.subreddit} meanwhile"
-        return None
 
     def _still_hosted(self, job_id: int) -> bool:
         job = self.queue.get(job_id)

@@ -35,7 +35,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.batch import PostWork, Settler, Summary, group_by_post
+from bot.batch import PostWork, Settler, Summary, group_by_post, refusal
 from bot.download import DownloadError, DownloadPolicy
 from bot.hosting import HostedImage, HostError, ImageHost, make_host, upload_all
 from bot.metrics import BotMetrics
@@ -169,12 +169,9 @@ class Worker:
     # -- stage 1: cheap checks ---------------------------------------------------------------------
     def _precheck(self, items: list[PostWork], scratch: Path, summary: Summary) -> None:
         for item in items:
-            if self.facts.is_opted_out(item.author):
+            if (why_not := refusal(self.facts, item.author, item.subreddit)) is not None:
                 self.settler.discard_earlier_upload(item)
-                self.settler.skip(item, summary, f"u/{item.author} opted out")
-            elif self.facts.is_banned(item.subreddit):
-                self.settler.discard_earlier_upload(item)
-                self.settler.skip(item, summary, f"the bot is banned from r/{item.subreddit}")
+                self.settler.skip(item, summary, why_not)
             elif (ledger := self.queue.reply_for(item.post_id)) is not None and ledger.reply_id:
                 self.settler.skip(item, summary, f"post already answered (t1_{ledger.reply_id})")
             elif item.lead.hosted_url:
