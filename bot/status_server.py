@@ -87,13 +87,14 @@ class StatusServer:
 
     # -- the three answers ---------------------------------------------------------------------------
     def health(self) -> Health:
-        return self._with_own_checks(self._poll_health() if self.checks_polls or not self.own_checks else None)
+        return self._verdict(self._poll_health)
 
-    def _with_own_checks(self, polls: Health | None) -> Health:
-        """The role's verdict: the poll heartbeat (unless this is a worker) and this process's own checks."""
+    def _verdict(self, polls: Callable[[], Health]) -> Health:
+        """The role's verdict: the poll heartbeat (read only when it counts: not for a worker) and this
+        process's own checks."""
         verdicts = [check() for check in self.own_checks]
-        if polls is not None and (self.checks_polls or not verdicts):
-            verdicts.insert(0, polls)
+        if self.checks_polls or not verdicts:
+            verdicts.insert(0, polls())
         return combine(verdicts)
 
     def _poll_health(self) -> Health:
@@ -112,7 +113,7 @@ class StatusServer:
             log.warning("status: cannot read the database: %s", type(exc).__name__)
             return 503, (f"<!doctype html><title>colorbot status</title><h1>colorbot</h1><p>The database cannot be read "
                          f"({type(exc).__name__}); has <code>colorbot run</code> created it yet?</p>")
-        health = self._with_own_checks(check_health(report.gauges, now, self.max_poll_age_seconds))
+        health = self._verdict(lambda: check_health(report.gauges, now, self.max_poll_age_seconds))
         return 200, render_page(report, health, database=self.database_label, now=now)
 
 
