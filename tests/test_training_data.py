@@ -49,6 +49,19 @@ def test_jpeg_draft_decodes_at_reduced_size(tmp_path):
     assert factor == 2 and rgb.size == (400, 300)
 
 
+def test_draft_decoding_of_odd_sized_jpegs_never_overruns_the_crop_box(tmp_path):
+    """Draft mode rounds each side up on its own (765×512 at 1/4 is 192×128: the width shrinks by
+    3.98, the height by 4), so scaling the box by the width's factor alone pushed its bottom out:
+    crops touching the right or bottom edge used to raise "box can't exceed original image size"
+    in a loader worker, which stopped the whole training run."""
+    path = make_color_image(tmp_path / "odd.jpg", 0, size=(765, 512))
+    # scale 1: the box is the full height (a 4:3 centre crop), decoded in draft mode at 1/8
+    dataset = ColorDataset([path], size=64, train=True, scale=(1.0, 1.0), min_colorfulness=0)
+    for epoch in range(3):
+        item = dataset[(epoch, 0)]
+        assert item["rgb"].shape == (3, 64, 64)
+
+
 def test_random_resized_box_inside_image():
     rng = np.random.default_rng(0)
     for _ in range(100):

@@ -152,8 +152,11 @@ class ColorDataset(Dataset):
                 with Image.open(path) as probe:
                     width, height = probe.size
                 box = random_resized_box(width, height, rng, self.scale)
-                rgb, factor = open_rgb(path, crop_box=box, size=self.size)
-                box = tuple(v / factor for v in box)
+                rgb, _ = open_rgb(path, crop_box=box, size=self.size)
+                # Draft decoding rounds each side up on its own (767 px → 384), so scale per axis
+                # and keep the box inside the decoded image.
+                fx, fy = width / rgb.width, height / rgb.height
+                box = (box[0] / fx, box[1] / fy, min(box[2] / fx, rgb.width), min(box[3] / fy, rgb.height))
             else:
                 rgb, _ = open_rgb(path, min_side=self.size)
         except Exception as exc:  # noqa: BLE001 - any decoder failure only skips the file
