@@ -1,48 +1,13 @@
-"""64-bit perceptual hash (DCT pHash) so the bot skips reposts of a photo it already did.
-
-Reposts arrive resized, recompressed, brightened, or already colorized by someone else, so
-the hash looks only at the coarse luminance structure: the signs of the lowest 8×8 DCT
-frequencies of a 32×32 gray thumbnail, relative to their median.  Hashes of the same photo
-differ in a few bits; hashes of different photos in about half of the 64.
-"""
+"""The bot's repost check: the pHash of :mod:`colorizer.phash` and the distance that means
+"the same photo"."""
 
 from __future__ import annotations
 
-import numpy as np
-from PIL import Image
-
-from bot.detect import small_copy
+from colorizer.phash import phash
 from db.phash import hamming  # the queue's comparison, so both sides agree on distances
 
-_SIZE = 32  # thumbnail side the DCT runs on
-_BITS_SIDE = 8  # 8×8 lowest frequencies → 64 bits
 # Copies (resized, recompressed, brightened, 2 % cropped, grayed) measured 0–8 bits apart on
 # scikit-image photos; unrelated photos 22 or more.
 SAME_PHOTO_DISTANCE = 10
-
-
-def _dct_matrix(n: int) -> np.ndarray:
-    """Orthonormal DCT-II matrix: ``D @ x`` is the DCT of ``x`` (no scipy needed)."""
-    k = np.arange(n)[:, None]
-    m = np.cos(np.pi * (2 * np.arange(n)[None, :] + 1) * k / (2 * n)) * np.sqrt(2 / n)
-    m[0] /= np.sqrt(2)
-    return m
-
-
-_DCT = _dct_matrix(_SIZE)
-
-
-def phash(image: Image.Image) -> int:
-    """The 64-bit pHash of ``image`` as an unsigned int (bit 63 = lowest frequency).
-
-    Luminance only, so a photo and its colorization hash alike.  The DC term is left out of
-    the median, which would otherwise make overall brightness flip bits.
-    """
-    gray = small_copy(image, 4 * _SIZE).convert("L").resize((_SIZE, _SIZE), Image.Resampling.BOX)
-    pixels = np.asarray(gray, dtype=np.float64)
-    low = (_DCT @ pixels @ _DCT.T)[:_BITS_SIDE, :_BITS_SIDE].ravel()
-    bits = low > np.median(low[1:])
-    return int("".join("1" if b else "0" for b in bits), 2)
-
 
 __all__ = ["SAME_PHOTO_DISTANCE", "hamming", "phash"]

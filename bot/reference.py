@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from bot.detect import BWVerdict, DetectionThresholds, detect_bw, small_copy
+from bot.detect import BWVerdict, DetectionThresholds, detect_bw
+from colorizer.imageio import small_copy
 
 COMPARE_SIZE = 64  # luminance maps are compared at this size (px per side)
 

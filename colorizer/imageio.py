@@ -352,3 +352,34 @@ def _mode_for_format(image: Image.Image, fmt: str, alpha: Image.Image | None) ->
     if image.mode in ("RGB", "L") or (image.mode == "RGBA" and fmt in _ALPHA_FORMATS):
         return image
     return image.convert("RGB")
+
+
+def small_copy(image: Image.Image, max_side: int = 256) -> Image.Image:
+    """An RGB copy with longest side ≤ ``max_side`` (about), cheap even for 12-MP photos.
+
+    Nearest-neighbour sampling to 4× the target then a 4×4 box ``reduce`` reads ~16 source
+    pixels per output pixel: enough averaging to tame noise, without touching all 12 M pixels.
+    Transparent areas are flattened onto mid-gray so they count as neutral; 16-bit gray
+    keeps its top byte.
+    """
+    im = image
+    if im.mode.startswith("I;16"):  # Pillow would clip 16-bit gray to 255, not scale it
+        im = Image.fromarray((np.asarray(im).astype(np.uint16) >> 8).astype(np.uint8))
+    if im.mode not in ("RGB", "RGBA", "L", "LA"):
+        im = im.convert("RGBA" if "A" in im.getbands() or "transparency" in im.info else "RGB")
+    w, h = im.size
+    scale = max(w, h) / max_side
+    if scale > 1:
+        size = (max(1, round(w / scale)), max(1, round(h / scale)))
+        factor = min(4, int(scale))
+        if factor < 2:
+            im = im.resize(size, Image.Resampling.BOX)
+        else:
+            inter = (size[0] * factor, size[1] * factor)
+            im = im.resize(inter, Image.Resampling.NEAREST) if inter != im.size else im
+            im = im.reduce(factor)
+    if "A" in im.getbands():
+        rgba = im.convert("RGBA")
+        flat = Image.new("RGBA", rgba.size, (128, 128, 128, 255))
+        im = Image.alpha_composite(flat, rgba)
+    return im.convert("RGB") if im.mode != "RGB" else im.copy()

@@ -11,7 +11,8 @@ from PIL import Image, ImageEnhance
 from skimage import data
 from skimage.color import rgb2gray
 
-from bot.phash import _dct_matrix, hamming, phash
+from bot.phash import hamming, phash
+from colorizer.phash import _dct_matrix
 from db.phash import normalize_hash
 
 NAMES = ["astronaut", "coffee", "chelsea", "rocket", "camera", "moon"]

