@@ -20,8 +20,8 @@ from training.synthetic import make_dataset
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_registry_lists_the_three_designs():
-    assert list_decoders() == ["hypercolumn", "hypercolumn-linear", "residual"]
+def test_registry_lists_the_four_designs():
+    assert list_decoders() == ["hypercolumn", "hypercolumn-linear", "residual", "residual-guided"]
     with pytest.raises(ValueError, match="unknown arch 'unet'"):
         build_colorizer("resnet18", arch="unet")
 

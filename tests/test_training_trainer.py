@@ -109,9 +109,9 @@ def test_init_from_checkpoint(tiny_data, reference_run, tmp_path):
     model, _ = load_checkpoint(reference_run["out"] / "final.pt")
     for key, value in model.state_dict().items():
         assert torch.equal(trainer.model.state_dict()[key], value), key
-    with pytest.raises(ValueError, match="not residual on vgg16"):
+    with pytest.raises(ValueError, match="do not fit residual on vgg16"):
         Trainer(tiny_config(tiny_data, tmp_path, backbone="vgg16", init_from=str(reference_run["out"] / "final.pt")))
-    with pytest.raises(ValueError, match="is a residual model on efficientnet_lite0, not hypercolumn"):
+    with pytest.raises(ValueError, match="is a residual model on efficientnet_lite0: its weights do not fit hypercolumn"):
         Trainer(tiny_config(tiny_data, tmp_path, arch="hypercolumn", init_from=str(reference_run["out"] / "final.pt")))
 
 

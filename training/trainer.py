@@ -200,10 +200,13 @@ class Trainer:
         if c.init_from:
             from colorizer.checkpoint import load_checkpoint
 
-            model, _ = load_checkpoint(c.init_from)
-            if model.config.get("backbone") != c.backbone or model.config.get("arch", "residual") != c.arch:
-                raise ValueError(f"--init-from {c.init_from} is a {model.config.get('arch', 'residual')} model on "
-                                 f"{model.config.get('backbone')}, not {c.arch} on {c.backbone}")
+            source, _ = load_checkpoint(c.init_from)
+            model = build_colorizer(c.backbone, weights=None, arch=c.arch, **c.backbone_options)
+            try:  # another decoder design with the same layers (residual → residual-guided) loads too
+                model.load_state_dict(source.state_dict())
+            except RuntimeError:
+                raise ValueError(f"--init-from {c.init_from} is a {source.config.get('arch', 'residual')} model on "
+                                 f"{source.config.get('backbone')}: its weights do not fit {c.arch} on {c.backbone}") from None
         else:
             model = build_colorizer(c.backbone, weights=c.weights, arch=c.arch, **c.backbone_options)
         self.class_loss = ClassificationLoss().to(self.device) if c.loss == "seed+classification" else None

@@ -20,6 +20,7 @@ from torch import nn
 from colorizer.backbones import Backbone
 from colorizer.decoders import register_decoder
 from colorizer.decoders.base import ColorizerNet, conv, upsample_to
+from colorizer.guided import guided_upsample
 
 
 @register_decoder("residual")
@@ -56,3 +57,26 @@ class ResidualColorizer(ColorizerNet):
         x = upsample_to(x, gray3) + self.input_norm(gray3)
         x = F.relu(self.refine(x))
         return torch.sigmoid(self.head(x))
+
+
+@register_decoder("residual-guided")
+class GuidedResidualColorizer(ResidualColorizer):
+    """The residual encoder that predicts chroma at the shallowest tap's stride (2 on the
+    EfficientNet and ResNet families) and brings it to full size with a guided filter on the gray
+    (:mod:`colorizer.guided`). Same layers as ``residual``, so its weights load either way."""
+
+    def forward(self, gray: torch.Tensor) -> torch.Tensor:
+        gray3 = gray.expand(-1, 3, -1, -1)
+        taps = self.backbone(gray3)
+        x = F.relu(self.reduce(self.tap_norms[-1](taps[-1])))
+        for level in range(len(taps) - 2, -1, -1):
+            x = upsample_to(x, taps[level]) + self.tap_norms[level](taps[level])
+            x = F.relu(self.fuse[level](x))
+        stride = gray.shape[-1] // x.shape[-1]
+        gray_small = F.avg_pool2d(gray, stride) if stride > 1 else gray
+        x = x + self.input_norm(gray_small.expand(-1, 3, -1, -1))
+        x = F.relu(self.refine(x))
+        uv_small = torch.sigmoid(self.head(x))
+        if stride == 1:
+            return uv_small
+        return guided_upsample(uv_small, gray_small, gray).clamp(0.0, 1.0)
