@@ -134,3 +134,20 @@ def test_eval_scores_the_model_at_its_shipped_saturation(tmp_path):
     half, full = report["saturation_sweep"]
     assert report["saturation"] == 0.5
     assert report["summary"]["model"]["cf"] == pytest.approx(half["cf"]) and half["cf"] < full["cf"]
+
+
+def test_eval_reports_the_people_subset_apart(test_photos, tmp_path):
+    """Photos with a judged face (the astronaut) get their own summary and sweep; the blobs don't."""
+    from tests.model_helpers import vivid_checkpoint_file
+    from training.evaluate import evaluate
+
+    ckpt = vivid_checkpoint_file(tmp_path / "vivid.pt")
+    report = evaluate(ckpt, test_photos, tmp_path / "eval", fid=False, saturations=[0.5])
+    people = report["people"]
+    assert report["images"] == 4 and people["images"] == 1
+    (astronaut,) = [r for r in report["per_image"] if r["path"].endswith("astronaut.png")]
+    assert people["summary"]["model"]["psnr"] == pytest.approx(astronaut["model"]["psnr"])
+    assert people["summary"]["model"]["worst_vs_gray"] == pytest.approx(astronaut["model"]["psnr"] - astronaut["gray"]["psnr"])
+    assert people["faces"]["judged"] >= 1 and len(people["saturation_sweep"]) == 1
+    assert report["saturation_sweep"][0]["worst_vs_gray"] <= people["saturation_sweep"][0]["worst_vs_gray"]
+    assert "People (1 photos with a judged face)" in (tmp_path / "eval" / "eval.md").read_text()

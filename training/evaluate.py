@@ -137,21 +137,14 @@ def evaluate(checkpoint: str | Path, data: str | Path, out_dir: str | Path, *, r
     if not per_image:
         raise ValueError(f"{data}: no decodable images")
 
-    summary: dict[str, dict[str, float]] = {}
-    cf_true = float(np.mean([r["cf_true"] for r in per_image]))
-    for m in METHODS:
-        s = {k: float(np.mean([min(r[m][k], 100.0) if k == "psnr" else r[m][k] for r in per_image])) for k in ("psnr", "ssim", "cf", "uv_l2")}
-        s["cf_true"] = cf_true
-        s["delta_cf"] = s["cf"] - cf_true
-        if features is not None:
-            s["fid"] = fid_from_features(np.concatenate(feats[m]), np.concatenate(feats["truth"]))
-        s["cf_ratio"] = s["cf"] / cf_true if cf_true > 0 else math.nan
-        s["worst_vs_gray"] = float(min(min(r[m]["psnr"], 100.0) - min(r["gray"]["psnr"], 100.0) for r in per_image))
-        summary[m] = s
-    sweep = [{"saturation": float(sat), **{k: float(np.mean([r["sweep"][i][k] for r in per_image])) for k in ("psnr", "ssim", "cf", "uv_l2")}}
-             for i, sat in enumerate(saturations)]
-    for point in sweep:
-        point["cf_ratio"] = point["cf"] / cf_true if cf_true > 0 else math.nan
+    fid_features = {m: np.concatenate(feats[m]) for m in feats} if features is not None else None
+    summary, sweep = summarize_rows(per_image, saturations, fid_features)
+    people = [r for r in per_image if any(face["judged"] for face in r["faces"])]
+    people_report: dict[str, Any] = {"images": len(people)}
+    if people:
+        people_summary, people_sweep = summarize_rows(people, saturations)
+        people_report.update(summary=people_summary, saturation_sweep=people_sweep,
+                             faces=summarize_faces([j for j in judgements if j.judged]))
     report = {
         "checkpoint": str(checkpoint),
         "data": str(data),
@@ -164,6 +157,7 @@ def evaluate(checkpoint: str | Path, data: str | Path, out_dir: str | Path, *, r
         "summary": summary,
         "saturation_sweep": sweep,
         "faces": summarize_faces(judgements),
+        "people": people_report,
         "notes": [n for n in (fid_note, chroma_note) if n],
         "per_image": per_image,
     }
@@ -171,6 +165,29 @@ def evaluate(checkpoint: str | Path, data: str | Path, out_dir: str | Path, *, r
     (out / "eval.md").write_text(markdown_report(report))
     _contact_sheet(per_image, thumbs, out / "contact-sheet.png", sheet_rows)
     return report
+
+
+def summarize_rows(rows: list[dict[str, Any]], saturations: Sequence[float] = (),
+                   fid_features: dict[str, np.ndarray] | None = None) -> tuple[dict[str, dict[str, float]], list[dict[str, float]]]:
+    """Mean scores per method over ``rows`` (per-photo results), with the CF ratio and the worst
+    photo's PSNR minus its gray's; and the saturation sweep's means."""
+    summary: dict[str, dict[str, float]] = {}
+    cf_true = float(np.mean([r["cf_true"] for r in rows]))
+    for m in METHODS:
+        s = {k: float(np.mean([min(r[m][k], 100.0) if k == "psnr" else r[m][k] for r in rows])) for k in ("psnr", "ssim", "cf", "uv_l2")}
+        s["cf_true"] = cf_true
+        s["delta_cf"] = s["cf"] - cf_true
+        if fid_features is not None:
+            s["fid"] = fid_from_features(fid_features[m], fid_features["truth"])
+        s["cf_ratio"] = s["cf"] / cf_true if cf_true > 0 else math.nan
+        s["worst_vs_gray"] = float(min(min(r[m]["psnr"], 100.0) - min(r["gray"]["psnr"], 100.0) for r in rows))
+        summary[m] = s
+    sweep = [{"saturation": float(sat), **{k: float(np.mean([r["sweep"][i][k] for r in rows])) for k in ("psnr", "ssim", "cf", "uv_l2")}}
+             for i, sat in enumerate(saturations)]
+    for i, point in enumerate(sweep):
+        point["cf_ratio"] = point["cf"] / cf_true if cf_true > 0 else math.nan
+        point["worst_vs_gray"] = float(min(min(r["sweep"][i]["psnr"], 100.0) - min(r["gray"]["psnr"], 100.0) for r in rows))
+    return summary, sweep
 
 
 def _json_default(value):
@@ -198,11 +215,17 @@ def markdown_report(report: dict[str, Any]) -> str:
         rate = "n/a" if not faces["judged"] else f"{faces['rate']:.0%}"
         lines += ["", f"Faces (OpenCV Haar cascade on the true photos): {faces['found']:.0f} found, {faces['judged']:.0f} with "
                   f"skin-coloured truth, {faces['skin_toned']:.0f} skin-toned by the model ({rate}; hue within 25°, ≥ 40 % of the chroma)."]
+    people = report.get("people") or {}
+    if people.get("summary"):
+        model, gray = people["summary"]["model"], people["summary"]["gray"]
+        lines += ["", f"People ({people['images']} photos with a judged face): PSNR {model['psnr']:.2f} vs gray {gray['psnr']:.2f} "
+                  f"({model['psnr'] - gray['psnr']:+.2f} dB), CF ratio {model['cf_ratio']:.2f}, worst photo vs gray "
+                  f"{model['worst_vs_gray']:+.2f} dB, faces skin-toned {people['faces']['rate']:.0%}."]
     if report.get("saturation_sweep"):
         lines += ["", f"Saturation sweep (the model's own setting is {report['saturation']:g}):", "",
-                  "| saturation | PSNR ↑ | SSIM ↑ | CF | CF ratio | UV L2 ↓ |", "|---|---|---|---|---|---|"]
-        lines += [f"| {p['saturation']:g} | {p['psnr']:.2f} | {p['ssim']:.4f} | {p['cf']:.2f} | {p['cf_ratio']:.2f} | {p['uv_l2']:.4f} |"
-                  for p in report["saturation_sweep"]]
+                  "| saturation | PSNR ↑ | SSIM ↑ | CF | CF ratio | UV L2 ↓ | worst photo vs gray |", "|---|---|---|---|---|---|---|"]
+        lines += [f"| {p['saturation']:g} | {p['psnr']:.2f} | {p['ssim']:.4f} | {p['cf']:.2f} | {p['cf_ratio']:.2f} | {p['uv_l2']:.4f} "
+                  f"| {p['worst_vs_gray']:+.2f} dB |" for p in report["saturation_sweep"]]
     if report["notes"]:
         lines += ["", *[f"- {n}" for n in report["notes"]]]
     lines += ["", "Contact sheet (worst and best by the model's PSNR): `contact-sheet.png`.", ""]

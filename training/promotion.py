@@ -24,9 +24,9 @@ import numpy as np
 
 from training.data import list_images
 
-#: Where the fixed test photos live until the default-model issue's split lands (the photos
-#: `colorbot eval` scored so far).
-DEFAULT_TEST_DATA = Path("data/photos/val")
+#: The fixed test split (training/split_lists/test.txt, copied into the pool by
+#: ``python -m training.fetch_photos``): scored once per candidate, never used for a choice.
+DEFAULT_TEST_DATA = Path("data/photos/test.txt")
 SWEEP = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5)
 SCORING_MAX_SIDE = 512
 
