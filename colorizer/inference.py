@@ -36,7 +36,8 @@ def _autocast(device: torch.device) -> contextlib.AbstractContextManager[object]
 class Colorizer:
     """A loaded model plus how to run it: device, render size and chroma strength."""
 
-    def __init__(self, model: ColorizerNet, *, render_size: int = DEFAULT_RENDER_SIZE, device: str = "auto", saturation: float = 1.0, meta: dict | None = None) -> None:
+    def __init__(self, model: ColorizerNet, *, render_size: int = DEFAULT_RENDER_SIZE, device: str = "auto", saturation: float = 1.0,
+                 meta: dict | None = None, flip_average: bool | None = None) -> None:
         self.device = pick_device(device)
         self.model = model.eval().to(self.device)
         if self.device.type == "cuda":
@@ -44,6 +45,9 @@ class Colorizer:
         self.render_size = int(render_size)
         self.saturation = float(saturation)
         self.meta = dict(meta or {})
+        # Average the chroma of the image and of its mirror image (twice the compute): colour the
+        # net is unsure of tends to differ between the two and cancels towards neutral.
+        self.flip_average = bool(self.meta.get("flip_average", False)) if flip_average is None else flip_average
 
     @classmethod
     def from_checkpoint(cls, path: str | Path | None = None, *, render_size: int | None = None, device: str = "auto", saturation: float | None = None) -> Colorizer:
@@ -74,6 +78,8 @@ class Colorizer:
                 batch = batch.contiguous(memory_format=torch.channels_last)
             with _autocast(self.device):
                 output = self.model(batch)
+                if self.flip_average:
+                    output = (output + self.model(batch.flip(-1)).flip(-1)) / 2
             output = output.float().cpu()
             for row, index in enumerate(indices):
                 height, width = prepared[index][1]

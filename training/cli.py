@@ -117,6 +117,7 @@ def eval_command(
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     limit: Annotated[Optional[int], typer.Option(help="Score only the first N photos.")] = None,
     saturation: Annotated[Optional[list[float]], typer.Option(help="Also score the model at this chroma strength; repeat for a sweep (the PSNR / colourfulness trade-off).")] = None,
+    flip_average: Annotated[Optional[bool], typer.Option("--flip-average/--no-flip-average", help="Average each prediction with its mirror image's (default: the checkpoint's setting).")] = None,
     max_frames: Annotated[int, typer.Option(min=2, help="Videos: score the first N frames of each clip.")] = 150,
     keyframe_interval: Annotated[int, typer.Option(min=1, help="Videos: the temporal mode runs the net on every k-th frame of a shot.")] = 1,
 ) -> None:
@@ -141,7 +142,7 @@ def eval_command(
 
     report = evaluate(model, data, out, render_size=render_size, max_side=max_side, train_data=train_data, fid=fid,
                       inception_weights=inception_weights, device=device, limit=limit,
-                      saturations=saturation or ())
+                      saturations=saturation or (), flip_average=flip_average)
     typer.echo((out / "eval.md").read_text())
     typer.echo(json.dumps({m: {k: round(v, 4) for k, v in s.items()} for m, s in report["summary"].items()}))
 
@@ -153,11 +154,13 @@ def export_command(
     saturation: Annotated[float, typer.Option(help="Default chroma strength stored for colorize (the model card's chosen point).")] = 1.0,
     eval_report: Annotated[Optional[Path], typer.Option("--eval", help="eval.json from `colorbot eval` whose numbers go into the metadata.")] = None,
     training_data: Annotated[Optional[str], typer.Option(help="Description of the training data (default: the run's own).")] = None,
+    flip_average: Annotated[bool, typer.Option("--flip-average", help="Colorize will average each prediction with its mirror image's.")] = False,
 ) -> None:
     """Package a trained checkpoint for shipping: fp16 weights, the training lineage, eval numbers."""
     from training.export import export_model
 
-    meta = export_model(model, out, label=label, saturation=saturation, eval_report=eval_report, training_data=training_data)
+    meta = export_model(model, out, label=label, saturation=saturation, eval_report=eval_report, training_data=training_data,
+                        flip_average=flip_average)
     size_mb = out.stat().st_size / 1e6
     typer.echo(f"{out}: {size_mb:.1f} MB, {meta['steps']} steps, {meta['images_seen']} images seen"
                + (f", {meta['train_minutes']} min" if "train_minutes" in meta else ""))

@@ -54,7 +54,7 @@ def eval_metrics(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def export_model(source: str | Path, out: str | Path, *, label: str, saturation: float = 1.0,
-                 eval_report: str | Path | None = None, training_data: str | None = None) -> dict[str, Any]:
+                 eval_report: str | Path | None = None, training_data: str | None = None, flip_average: bool = False) -> dict[str, Any]:
     """Write ``source``'s model to ``out`` in fp16 with shipping metadata; returns that metadata."""
     source = Path(source)
     model, meta = load_checkpoint(source)
@@ -63,6 +63,7 @@ def export_model(source: str | Path, out: str | Path, *, label: str, saturation:
     shipped.update(
         label=label,
         saturation=float(saturation),
+        flip_average=bool(flip_average),
         lineage=stages,
         steps=sum(int(s.get("steps", 0)) for s in stages),
         images_seen=sum(int(s.get("images_seen", 0)) for s in stages),
