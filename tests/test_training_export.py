@@ -42,6 +42,25 @@ def test_export_sums_the_lineage_and_stores_fp16_weights_with_eval_numbers(tmp_p
             assert torch.allclose(a.float(), b.float(), rtol=1e-3, atol=1e-3), name
 
 
+def test_a_model_fine_tuned_from_a_shipped_file_keeps_the_whole_lineage(tmp_path: Path) -> None:
+    """The new default starts from the old shipped file, which the export then overwrites: the
+    lineage comes from the parent's stored lineage, not from whatever is at that path later."""
+    from training.export import lineage
+
+    first = _run(tmp_path / "base", {"steps": 700, "images_seen": 11200, "loss": "seed"}, 1314.0)
+    shipped = tmp_path / "default.pt"
+    export_model(first, shipped, label="default")
+    # what the trainer records when it starts from --init-from
+    second = _run(tmp_path / "v2", {"steps": 4800, "images_seen": 76800, "loss": "seed", "init_from": str(shipped),
+                                    "parent_lineage": lineage(shipped)}, 3558.0)
+
+    meta = export_model(second, shipped, label="default")  # overwrites its own parent
+    assert [stage["steps"] for stage in meta["lineage"]] == [700, 4800]
+    assert (meta["images_seen"], meta["train_minutes"]) == (88000, 81.2)
+    again = export_model(second, tmp_path / "again.pt", label="default")  # after the overwrite: still right
+    assert again["lineage"] == meta["lineage"]
+
+
 def test_frontier_has_a_curve_per_model_and_a_point_per_baseline(tmp_path: Path) -> None:
     from PIL import Image
 

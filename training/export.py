@@ -25,18 +25,28 @@ def run_seconds(checkpoint: Path) -> float | None:
     return float(ends[-1]["seconds"]) if ends else None
 
 
-def lineage(checkpoint: Path, limit: int = 10) -> list[dict[str, Any]]:
+def lineage(checkpoint: str | Path, limit: int = 10) -> list[dict[str, Any]]:
     """The runs behind ``checkpoint``, oldest first, following ``init_from`` while the files exist."""
+    checkpoint = Path(checkpoint)
     chain: list[dict[str, Any]] = []
     path: Path | None = checkpoint
     while path is not None and path.is_file() and len(chain) < limit:
         _, meta = load_checkpoint(path)
+        if isinstance(meta.get("lineage"), list):
+            # An exported (shipped) parent carries its whole lineage: use it as it is.
+            chain.extend(reversed(meta["lineage"]))
+            break
         stage = {k: meta[k] for k in LINEAGE_KEYS if k in meta}
         stage["run"] = str(path.parent)
         seconds = run_seconds(path)
         if seconds is not None:
             stage["minutes"] = round(seconds / 60.0, 1)
         chain.append(stage)
+        if meta.get("parent_lineage"):
+            # What the run started from, as read when it started (that file may since have been
+            # overwritten, e.g. by the export that replaced the default it was fine-tuned from).
+            chain.extend(reversed(meta["parent_lineage"]))
+            break
         parent = meta.get("init_from")
         path = Path(parent) if parent else None
     return chain[::-1]

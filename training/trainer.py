@@ -201,6 +201,10 @@ class Trainer:
             from colorizer.checkpoint import load_checkpoint
 
             source, _ = load_checkpoint(c.init_from)
+            from training.export import lineage
+
+            # Read now: the file may be overwritten later (a new default replacing its parent).
+            self.parent_lineage = lineage(c.init_from)
             model = build_colorizer(c.backbone, weights=None, arch=c.arch, **c.backbone_options)
             try:  # another decoder design with the same layers (residual → residual-guided) loads too
                 model.load_state_dict(source.state_dict())
@@ -208,6 +212,7 @@ class Trainer:
                 raise ValueError(f"--init-from {c.init_from} is a {source.config.get('arch', 'residual')} model on "
                                  f"{source.config.get('backbone')}: its weights do not fit {c.arch} on {c.backbone}") from None
         else:
+            self.parent_lineage = []
             model = build_colorizer(c.backbone, weights=c.weights, arch=c.arch, **c.backbone_options)
         self.class_loss = ClassificationLoss().to(self.device) if c.loss == "seed+classification" else None
         self.module = TrainModule(model, self.class_loss.num_bins if self.class_loss else None).to(self.device)
@@ -338,6 +343,7 @@ class Trainer:
             "crop_size": c.size,
             "backbone_weights": c.weights,
             "init_from": c.init_from,
+            "parent_lineage": self.parent_lineage,
             "freeze_backbone": c.freeze_backbone,
             "mean_chroma": self.mean_chroma(),
             "skipped": dict(self.skipped),
