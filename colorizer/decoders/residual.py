@@ -47,14 +47,18 @@ class ResidualColorizer(ColorizerNet):
         # A zero head makes an untrained model predict U = V = 0: plain gray, never noise.
         nn.init.zeros_(self.head.weight)
 
-    def forward(self, gray: torch.Tensor) -> torch.Tensor:
-        gray3 = gray.expand(-1, 3, -1, -1)
+    def decode_taps(self, gray3: torch.Tensor) -> torch.Tensor:
+        """The decoder's features at the shallowest tap's resolution (3 channels)."""
         taps = self.backbone(gray3)
         x = F.relu(self.reduce(self.tap_norms[-1](taps[-1])))
         for level in range(len(taps) - 2, -1, -1):
             x = upsample_to(x, taps[level]) + self.tap_norms[level](taps[level])
             x = F.relu(self.fuse[level](x))
-        x = upsample_to(x, gray3) + self.input_norm(gray3)
+        return x
+
+    def forward(self, gray: torch.Tensor) -> torch.Tensor:
+        gray3 = gray.expand(-1, 3, -1, -1)
+        x = upsample_to(self.decode_taps(gray3), gray3) + self.input_norm(gray3)
         x = F.relu(self.refine(x))
         return torch.sigmoid(self.head(x))
 
@@ -66,12 +70,7 @@ class GuidedResidualColorizer(ResidualColorizer):
     (:mod:`colorizer.guided`). Same layers as ``residual``, so its weights load either way."""
 
     def forward(self, gray: torch.Tensor) -> torch.Tensor:
-        gray3 = gray.expand(-1, 3, -1, -1)
-        taps = self.backbone(gray3)
-        x = F.relu(self.reduce(self.tap_norms[-1](taps[-1])))
-        for level in range(len(taps) - 2, -1, -1):
-            x = upsample_to(x, taps[level]) + self.tap_norms[level](taps[level])
-            x = F.relu(self.fuse[level](x))
+        x = self.decode_taps(gray.expand(-1, 3, -1, -1))
         stride = gray.shape[-1] // x.shape[-1]
         gray_small = F.avg_pool2d(gray, stride) if stride > 1 else gray
         x = x + self.input_norm(gray_small.expand(-1, 3, -1, -1))
