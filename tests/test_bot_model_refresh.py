@@ -108,7 +108,10 @@ def test_colorbot_run_answers_with_the_model_colorbot_train_promote_produced(
 
     database_url = f"sqlite:///{tmp_path / 'colorbot.db'}"
     upgrade(database_url)
-    shutil.copytree(test_photos, tmp_path / "data" / "photos" / "val")  # the default test split, relative to the folder
+    # the default test split (a list relative to the working folder, as fetch_photos writes it)
+    pool = tmp_path / "data" / "photos"
+    shutil.copytree(test_photos, pool / "test-photos")
+    (pool / "test.txt").write_text("".join(f"test-photos/{p.name}\n" for p in sorted(test_photos.iterdir())))
     sandbox = bw_sandbox(1, seed=21)
     with sandbox:
         config = write_sandbox_config(tmp_path, sandbox.url, database_url=database_url, model_path=vivid_checkpoint,
