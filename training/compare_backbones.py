@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from colorizer.checkpoint import read_checkpoint
 from training.fetch_mobilenet import DEFAULT_OUT as MOBILENET_WEIGHTS
 from training.frontier import model_curve
 
@@ -35,11 +36,12 @@ CF_POINTS = (0.4, 0.55, 0.7)
 
 
 def psnr_at(curve: list[tuple[float, float]], cf_ratio: float) -> float:
-    """PSNR of a sweep curve at a CF ratio (linear between sweep points; NaN outside the curve)."""
-    xs, ys = zip(*curve)
-    if not xs[0] <= cf_ratio <= xs[-1]:
-        return float("nan")
-    return float(np.interp(cf_ratio, xs, ys))
+    """PSNR of a sweep curve at a CF ratio (promotion's interpolation), NaN outside the curve:
+    a short run's sweep may not reach that colourfulness, and an end point is no measurement."""
+    from training.promotion import psnr_at as frontier_psnr_at
+
+    xs = [x for x, _ in curve]
+    return frontier_psnr_at(curve, cf_ratio) if min(xs) <= cf_ratio <= max(xs) else float("nan")
 
 
 def run_one(name: str, weights: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -66,10 +68,7 @@ def run_one(name: str, weights: str, args: argparse.Namespace) -> dict[str, Any]
     report = evaluate(final, args.tune, out / "eval-tune", fid=False, saturations=SWEEP)
     curve = model_curve(report)
     model = report["summary"]["model"]
-    import torch
-
-    params = sum(t.numel() for t in torch.load(final, map_location="cpu", weights_only=False)["state_dict"].values()
-                 if t.is_floating_point())
+    params = sum(t.numel() for t in read_checkpoint(final)["state_dict"].values() if t.is_floating_point())
     return {
         "backbone": name, "steps": args.steps, "images": args.steps * args.batch_size, "params_m": params / 1e6,
         "images_per_second": json.loads(timing.read_text())["images_per_second"] if timing.is_file() else None,

@@ -14,7 +14,7 @@ import json
 import logging
 import math
 from pathlib import Path
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -169,6 +169,11 @@ def evaluate(checkpoint: str | Path, data: str | Path, out_dir: str | Path, *, r
     return report
 
 
+def _worst_vs_gray(rows: list[dict[str, Any]], scores_of: Callable[[dict[str, Any]], dict[str, float]]) -> float:
+    """The smallest PSNR gain over the gray baseline among ``rows`` (PSNR capped at 100 dB, as in the means)."""
+    return float(min(min(scores_of(r)["psnr"], 100.0) - min(r["gray"]["psnr"], 100.0) for r in rows))
+
+
 def summarize_rows(rows: list[dict[str, Any]], saturations: Sequence[float] = (),
                    fid_features: dict[str, np.ndarray] | None = None) -> tuple[dict[str, dict[str, float]], list[dict[str, float]]]:
     """Mean scores per method over ``rows`` (per-photo results), with the CF ratio and the worst
@@ -182,13 +187,13 @@ def summarize_rows(rows: list[dict[str, Any]], saturations: Sequence[float] = ()
         if fid_features is not None:
             s["fid"] = fid_from_features(fid_features[m], fid_features["truth"])
         s["cf_ratio"] = s["cf"] / cf_true if cf_true > 0 else math.nan
-        s["worst_vs_gray"] = float(min(min(r[m]["psnr"], 100.0) - min(r["gray"]["psnr"], 100.0) for r in rows))
+        s["worst_vs_gray"] = _worst_vs_gray(rows, lambda r, m=m: r[m])
         summary[m] = s
     sweep = [{"saturation": float(sat), **{k: float(np.mean([r["sweep"][i][k] for r in rows])) for k in ("psnr", "ssim", "cf", "uv_l2")}}
              for i, sat in enumerate(saturations)]
     for i, point in enumerate(sweep):
         point["cf_ratio"] = point["cf"] / cf_true if cf_true > 0 else math.nan
-        point["worst_vs_gray"] = float(min(min(r["sweep"][i]["psnr"], 100.0) - min(r["gray"]["psnr"], 100.0) for r in rows))
+        point["worst_vs_gray"] = _worst_vs_gray(rows, lambda r, i=i: r["sweep"][i])
     return summary, sweep
 
 

@@ -112,4 +112,4 @@ def skin_faces(rgb: np.ndarray) -> int:
     from colorizer.color import rgb_to_yuv
 
     uv = torch.from_numpy(rgb_to_yuv(rgb.astype(np.float32) / 255.0)[..., 1:].transpose(2, 0, 1).copy())
-    return sum(is_skin(*face_centre_uv(uv, box)) for box in find_faces(rgb))
+    return sum(face.judged for face in judge_faces(rgb, uv, uv))

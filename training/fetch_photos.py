@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
+from colorizer.phash import phash
+from db.phash import hamming
 from training.metrics import colorfulness
 from training.sources.catalog import DEBS, NPM_PACKAGE, SOURCES, WHEELS, Photo
 
@@ -92,22 +94,19 @@ def _skin_faces(path: Path) -> int:
 
 def collect(root: Path, dest: Path) -> tuple[list[dict[str, str]], Counter]:
     """Write every usable photo of every source under ``dest``; return manifest rows and counts."""
-    from colorizer.phash import phash
-    from db.phash import hamming
-
     rows: list[dict[str, str]] = []
     counts: Counter = Counter()
     hashes: list[int] = []
     written: set[str] = set()
     for source in SOURCES:
         for photo in source(root):
-            row = _write(photo, dest, counts, hashes, written, phash, hamming)
+            row = _write(photo, dest, counts, hashes, written)
             if row:
                 rows.append(row)
     return rows, counts
 
 
-def _write(photo: Photo, dest: Path, counts: Counter, hashes: list[int], written: set[str], phash, hamming) -> dict[str, str] | None:  # noqa: ANN001
+def _write(photo: Photo, dest: Path, counts: Counter, hashes: list[int], written: set[str]) -> dict[str, str] | None:
     try:
         with photo.load() as image:
             rgb = normalise(image)
