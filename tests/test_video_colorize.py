@@ -126,7 +126,8 @@ def short_clip(tmp_path) -> Path:
     return write_clip(tmp_path / "short.mp4", pan(photo("chelsea", 300), (320, 180), 24), rate=Fraction(12))
 
 
-@pytest.mark.parametrize(("batch_size", "keyframes", "segments"), [(2, 1, [6, 6]), (4, 1, [8]), (3, 3, [6, 6])])
+# The interrupt comes after frame 14's batch: batches of 4 closed a segment at 8 and at 16.
+@pytest.mark.parametrize(("batch_size", "keyframes", "segments"), [(2, 1, [6, 6]), (4, 1, [8, 8]), (3, 3, [6, 6])])
 def test_interrupted_run_resumes_at_the_last_segment_and_matches_an_uninterrupted_run(short_clip, colorizer, tmp_path,
                                                                                         batch_size, keyframes, segments):
     def runner() -> VideoColorizer:  # segments of 0.5 s = 6 frames, closed between batches

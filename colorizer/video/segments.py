@@ -59,9 +59,9 @@ class SegmentSink:
         self._pool.shutdown()
 
     def abort(self) -> None:
-        """Stop without recording the open segment (its file is removed)."""
-        for future in self._pending:
-            future.cancel()
+        """Stop without recording the open segment (its file is removed). Frames and segment
+        closes already queued still run: a segment the main thread has closed is kept whatever
+        the encoder thread had reached, so what survives an interrupt never depends on timing."""
         self._pool.shutdown(wait=True)
         if self._writer is not None:
             self._writer.abort()
