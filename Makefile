@@ -10,7 +10,7 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-cache-dir -e '.[dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
