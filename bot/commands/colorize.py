@@ -24,7 +24,7 @@ def colorize_command(
     batch_size: Annotated[int, typer.Option(min=1, help="Images per forward pass.")] = 8,
     workers: Annotated[int, typer.Option(min=1, help="Threads decoding and encoding images.")] = 2,
     panel: Annotated[bool, typer.Option(help="Also write a gray | auto | reference comparison next to each result.")] = False,
-    saturation: Annotated[Optional[float], typer.Option(min=0.0, help="Chroma strength: 0 is gray, 1 the net's raw prediction; default: the checkpoint's (1.05 for the shipped model).")] = None,
+    saturation: Annotated[Optional[float], typer.Option(min=0.0, help="Chroma strength: 0 is gray, 1 the net's raw prediction; default: the one stored in the checkpoint (MODEL_CARD.md gives the shipped model's).")] = None,
     max_megapixels: Annotated[float, typer.Option(min=0.1, help="Refuse larger images (decompression-bomb guard).")] = 120.0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar, only errors and the summary.")] = False,
     temporal: Annotated[bool, typer.Option(help="Videos: carry colour along the optical flow so it does not flicker (--no-temporal: each frame on its own).")] = True,
