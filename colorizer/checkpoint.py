@@ -13,10 +13,14 @@ from typing import Any
 import torch
 
 from colorizer.atomic import atomic_output
+from colorizer.ensemble import ChromaEnsemble, is_ensemble_config
 from colorizer.model import ColorizerNet, build_colorizer
 
 FORMAT = "colorbot.checkpoint"
-FORMAT_VERSION = 1
+#: 1: one net; 2: adds ensembles (``model_config`` = {"members": [config, ...]}). A single net is
+#: still written as 1, so older colorbots keep reading it; they refuse an ensemble by its version.
+FORMAT_VERSION = 2
+SINGLE_NET_FORMAT_VERSION = 1
 DEFAULT_RENDER_SIZE = 256
 COLOR_SPACE = "yuv-bt601"
 DEFAULT_CHECKPOINT = Path(__file__).with_name("weights") / "default.pt"
@@ -33,7 +37,7 @@ def colorbot_version() -> str:
         return "unknown"
 
 
-def save_checkpoint(path: str | Path, model: ColorizerNet, meta: dict[str, Any] | None = None, *, half: bool = False) -> Path:
+def save_checkpoint(path: str | Path, model: ColorizerNet | ChromaEnsemble, meta: dict[str, Any] | None = None, *, half: bool = False) -> Path:
     """Write ``model`` and ``meta`` atomically; ``half`` stores float tensors as fp16 (for shipping)."""
     path = Path(path)
     state = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().clone() for k, v in model.state_dict().items()}
@@ -44,7 +48,8 @@ def save_checkpoint(path: str | Path, model: ColorizerNet, meta: dict[str, Any] 
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **(meta or {}),
     }
-    payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "model_config": model.config, "state_dict": state, "meta": full_meta}
+    version = FORMAT_VERSION if isinstance(model, ChromaEnsemble) else SINGLE_NET_FORMAT_VERSION
+    payload = {"format": FORMAT, "format_version": version, "model_config": model.config, "state_dict": state, "meta": full_meta}
     with atomic_output(path, durable=True) as handle:
         torch.save(payload, handle)
     return path
@@ -70,18 +75,37 @@ def read_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     return payload
 
 
-def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> tuple[ColorizerNet, dict[str, Any]]:
-    """Rebuild the model from a checkpoint (float32, eval mode) and return it with its metadata."""
-    payload = read_checkpoint(path, map_location)
-    config = payload["model_config"]
+def _build(path: Path, config: dict[str, Any]) -> ColorizerNet | ChromaEnsemble:
+    """An untrained model of the shape ``config`` describes (one net, or an ensemble of them)."""
     try:
-        model = build_colorizer(config["backbone"], weights=None, arch=config.get("arch", "residual"), **config.get("backbone_options", {}))
+        if is_ensemble_config(config):
+            return ChromaEnsemble([_build_net(member) for member in config["members"]])
+        return _build_net(config)
     except (KeyError, ValueError, TypeError) as exc:
         raise CheckpointError(f"{path}: cannot rebuild the model from {config!r}: {exc}") from exc
+
+
+def _build_net(config: dict[str, Any]) -> ColorizerNet:
+    return build_colorizer(config["backbone"], weights=None, arch=config.get("arch", "residual"), **config.get("backbone_options", {}))
+
+
+def describe(config: dict[str, Any]) -> str:
+    """What the model is, in words: its decoder and backbone, or those of each member of an ensemble."""
+    if is_ensemble_config(config):
+        return "an ensemble of " + " and ".join(describe(member) for member in config["members"])
+    return f"a {config.get('arch', 'residual')} colorizer on {config.get('backbone')!r}"
+
+
+def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> tuple[ColorizerNet | ChromaEnsemble, dict[str, Any]]:
+    """Rebuild the model from a checkpoint (float32, eval mode) and return it with its metadata."""
+    path = Path(path)
+    payload = read_checkpoint(path, map_location)
+    config = payload["model_config"]
+    model = _build(path, config)
     state = {k: (v.float() if v.is_floating_point() else v) for k, v in payload["state_dict"].items()}
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as exc:
         summary = " ".join(str(exc).split())[:300]
-        raise CheckpointError(f"{path}: weights do not fit a {config.get('arch', 'residual')} colorizer on {config['backbone']!r}: {summary}") from exc
+        raise CheckpointError(f"{path}: weights do not fit {describe(config)}: {summary}") from exc
     return model.eval(), dict(payload["meta"])

@@ -11,6 +11,7 @@ import torch
 from PIL import Image
 
 from colorizer.checkpoint import DEFAULT_CHECKPOINT, DEFAULT_RENDER_SIZE, load_checkpoint
+from colorizer.ensemble import ChromaEnsemble
 from colorizer.fullres import recombine, small_gray
 from colorizer.model import ColorizerNet
 
@@ -36,7 +37,7 @@ def _autocast(device: torch.device) -> contextlib.AbstractContextManager[object]
 class Colorizer:
     """A loaded model plus how to run it: device, render size and chroma strength."""
 
-    def __init__(self, model: ColorizerNet, *, render_size: int = DEFAULT_RENDER_SIZE, device: str = "auto", saturation: float = 1.0,
+    def __init__(self, model: ColorizerNet | ChromaEnsemble, *, render_size: int = DEFAULT_RENDER_SIZE, device: str = "auto", saturation: float = 1.0,
                  meta: dict | None = None, flip_average: bool | None = None) -> None:
         self.device = pick_device(device)
         self.model = model.eval().to(self.device)

@@ -61,6 +61,62 @@ def test_a_model_fine_tuned_from_a_shipped_file_keeps_the_whole_lineage(tmp_path
     assert again["lineage"] == meta["lineage"]
 
 
+def test_a_run_older_than_parent_lineage_is_not_counted_twice_after_its_parent_is_overwritten(tmp_path: Path) -> None:
+    """A run that names its parent only by path (``init_from``), whose export then replaced that
+    file: the new file's lineage lists the run itself, which must not be added a second time."""
+    first = _run(tmp_path / "base", {"steps": 700, "images_seen": 11200, "loss": "seed"}, 1314.0)
+    shipped = tmp_path / "default.pt"
+    export_model(first, shipped, label="default")
+    second = _run(tmp_path / "v2", {"steps": 4800, "images_seen": 76800, "init_from": str(shipped)}, 3558.0)
+    export_model(second, shipped, label="default")  # the parent's path now holds base + v2
+
+    meta = export_model(second, tmp_path / "again.pt", label="default")
+    assert [stage["steps"] for stage in meta["lineage"]] == [700, 4800]
+    assert meta["images_seen"] == 88000
+
+
+def test_an_ensemble_export_keeps_each_members_lineage_and_averages_their_chroma(tmp_path: Path) -> None:
+    from colorizer.ensemble import ChromaEnsemble
+
+    base = _run(tmp_path / "base", {"steps": 700, "images_seen": 11200, "loss": "seed"}, 1314.0)
+    tuned = _run(tmp_path / "tuned", {"steps": 300, "images_seen": 4800, "loss": "seed", "init_from": str(base)}, 600.0)
+    other_net = vivid_colorizer("efficientnet_lite0", seed=3, arch="residual-guided")
+    (tmp_path / "other").mkdir()
+    other = save_checkpoint(tmp_path / "other" / "final.pt", other_net, {"render_size": 64, "steps": 500, "images_seen": 8000})
+
+    meta = export_model(tuned, tmp_path / "ship.pt", label="default", saturation=1.1, members=(other,))
+
+    assert [m["backbone"] for m in meta["members"]] == ["resnet18", "efficientnet_lite0"]
+    assert [[stage["steps"] for stage in m["lineage"]] for m in meta["members"]] == [[700, 300], [500]]
+    assert [m["images_seen"] for m in meta["members"]] == [16000, 8000]
+    assert (meta["images_seen"], meta["steps"], meta["backbone"]) == (24000, 1500, "resnet18+efficientnet_lite0")
+    assert "train_minutes" not in meta  # the second member's run has no timing: no made-up total
+    assert meta["members"][0]["train_minutes"] == 31.9
+    shipped, _ = load_checkpoint(tmp_path / "ship.pt")
+    assert isinstance(shipped, ChromaEnsemble)
+    gray = torch.rand(1, 1, 64, 64)
+    with torch.no_grad():
+        expected = (load_checkpoint(tuned)[0](gray) + other_net(gray)) / 2
+        difference = (shipped(gray) - expected).abs()
+        assert difference.mean() < 1e-3 and difference.max() < 2e-2, (difference.mean(), difference.max())  # fp16 weights
+
+
+def test_an_ensemble_is_not_nested_into_another(tmp_path: Path) -> None:
+    import pytest
+    from typer.testing import CliRunner
+
+    from training.cli import app
+
+    first = _run(tmp_path / "a", {"steps": 1, "images_seen": 2}, 1.0)
+    second = _run(tmp_path / "b", {"steps": 1, "images_seen": 2}, 1.0)
+    export_model(first, tmp_path / "pair.pt", label="pair", members=(second,))
+    with pytest.raises(ValueError, match="already an ensemble"):
+        export_model(first, tmp_path / "x.pt", label="x", members=(tmp_path / "pair.pt",))
+    result = CliRunner().invoke(app, ["export", str(tmp_path / "pair.pt"), "--with", str(first), "--out", str(tmp_path / "y.pt"), "--label", "y"])
+    assert result.exit_code == 2 and "already an ensemble" in result.output
+    assert not (tmp_path / "y.pt").exists()
+
+
 def test_frontier_has_a_curve_per_model_and_a_point_per_baseline(tmp_path: Path) -> None:
     from PIL import Image
 

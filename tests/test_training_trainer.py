@@ -113,6 +113,12 @@ def test_init_from_checkpoint(tiny_data, reference_run, tmp_path):
         Trainer(tiny_config(tiny_data, tmp_path, backbone="vgg16", init_from=str(reference_run["out"] / "final.pt")))
     with pytest.raises(ValueError, match="is a residual model on efficientnet_lite0: its weights do not fit hypercolumn"):
         Trainer(tiny_config(tiny_data, tmp_path, arch="hypercolumn", init_from=str(reference_run["out"] / "final.pt")))
+    from colorizer.checkpoint import save_checkpoint
+    from colorizer.ensemble import ChromaEnsemble
+
+    pair = save_checkpoint(tmp_path / "pair.pt", ChromaEnsemble([model, model]))
+    with pytest.raises(ValueError, match="is an ensemble of 2 nets: fine-tune from one member"):
+        Trainer(tiny_config(tiny_data, tmp_path, init_from=str(pair)))
 
 
 def test_skipped_images_are_counted(tmp_path):

@@ -155,12 +155,17 @@ def export_command(
     eval_report: Annotated[Optional[Path], typer.Option("--eval", help="eval.json from `colorbot eval` whose numbers go into the metadata.")] = None,
     training_data: Annotated[Optional[str], typer.Option(help="Description of the training data (default: the run's own).")] = None,
     flip_average: Annotated[bool, typer.Option("--flip-average", help="Colorize will average each prediction with its mirror image's.")] = False,
+    with_: Annotated[Optional[list[Path]], typer.Option("--with", help="Another run's checkpoint to ship alongside MODEL as an ensemble (their chroma is averaged); repeatable.")] = None,
 ) -> None:
     """Package a trained checkpoint for shipping: fp16 weights, the training lineage, eval numbers."""
+    from colorizer.checkpoint import CheckpointError
     from training.export import export_model
 
-    meta = export_model(model, out, label=label, saturation=saturation, eval_report=eval_report, training_data=training_data,
-                        flip_average=flip_average)
+    try:
+        meta = export_model(model, out, label=label, saturation=saturation, eval_report=eval_report, training_data=training_data,
+                            flip_average=flip_average, members=tuple(with_ or ()))
+    except (ValueError, CheckpointError) as exc:
+        raise typer.BadParameter(str(exc)) from exc
     size_mb = out.stat().st_size / 1e6
     typer.echo(f"{out}: {size_mb:.1f} MB, {meta['steps']} steps, {meta['images_seen']} images seen"
                + (f", {meta['train_minutes']} min" if "train_minutes" in meta else ""))

@@ -201,6 +201,9 @@ class Trainer:
             from colorizer.checkpoint import load_checkpoint
 
             source, _ = load_checkpoint(c.init_from)
+            if not isinstance(source, ColorizerNet):
+                raise ValueError(f"--init-from {c.init_from} is an ensemble of {len(source.members)} nets: "
+                                 "fine-tune from one member's own run checkpoint (its lineage names them)")
             from training.export import lineage
 
             # Read now: the file may be overwritten later (a new default replacing its parent).
