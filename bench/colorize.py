@@ -28,7 +28,7 @@ from PIL import Image
 from skimage import data
 
 from colorizer.batch import BatchColorizer
-from colorizer.checkpoint import DEFAULT_CHECKPOINT, save_checkpoint
+from colorizer.checkpoint import DEFAULT_CHECKPOINT, describe, save_checkpoint
 from colorizer.inference import Colorizer
 from colorizer.inputs import BatchItem
 from colorizer.model import build_colorizer
@@ -165,7 +165,7 @@ def main() -> None:
         workdir = Path(tmp)
         model = model_path(args.model, workdir)
         colorizer = Colorizer.from_checkpoint(model)
-        results = {"model": str(model), "backbone": colorizer.model.config["backbone"], "device": str(colorizer.device), "render_size": colorizer.render_size, "torch_threads": torch.get_num_threads()}
+        results = {"model": str(model), "net": describe(colorizer.model.config), "device": str(colorizer.device), "render_size": colorizer.render_size, "torch_threads": torch.get_num_threads()}
         results["single_12mp"] = bench_single_image(colorizer, workdir, 3 if args.quick else 7)
         print(json.dumps(results["single_12mp"]), flush=True)
         results["memory"] = bench_memory(model, workdir)
