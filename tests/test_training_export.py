@@ -91,6 +91,7 @@ def test_an_ensemble_export_keeps_each_members_lineage_and_averages_their_chroma
     assert [m["images_seen"] for m in meta["members"]] == [16000, 8000]
     assert (meta["images_seen"], meta["steps"], meta["backbone"]) == (24000, 1500, "resnet18+efficientnet_lite0")
     assert "train_minutes" not in meta  # the second member's run has no timing: no made-up total
+    assert "init_from" not in meta and "loss" not in meta  # one member's run settings are not the ensemble's
     assert meta["members"][0]["train_minutes"] == 31.9
     shipped, _ = load_checkpoint(tmp_path / "ship.pt")
     assert isinstance(shipped, ChromaEnsemble)

@@ -16,6 +16,8 @@ from typing import Any
 from colorizer.checkpoint import load_checkpoint, save_checkpoint
 from colorizer.ensemble import ChromaEnsemble
 
+#: Metadata of one training run beyond its lineage stage (dropped from an ensemble's top level).
+RUN_ONLY_KEYS = ("init_from", "parent_lineage", "epochs", "skipped", "weights")
 LINEAGE_KEYS = ("steps", "images_seen", "loss", "optimizer", "lr", "batch_size", "crop_size", "freeze_backbone", "backbone_weights")
 
 
@@ -105,6 +107,8 @@ def export_model(source: str | Path, out: str | Path, *, label: str, saturation:
             stages = lineage(path)
             parts.append({"run": str(path.parent), "backbone": net.config.get("backbone"), "arch": net.config.get("arch"),
                           "lineage": stages, **budget(stages)})
+        for key in (*LINEAGE_KEYS, *RUN_ONLY_KEYS):  # one member's run settings; each member's lineage has its own
+            shipped.pop(key, None)
         shipped.update(members=parts, backbone="+".join(str(p["backbone"]) for p in parts),
                        arch="+".join(sorted({str(p["arch"]) for p in parts})))
         stages = [stage for part in parts for stage in part["lineage"]]
