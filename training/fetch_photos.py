@@ -9,7 +9,7 @@ gray photos (colourfulness < 5) and near-identical copies (pHash within 6 bits o
 kept) are left out and counted. ``DEST/manifest.tsv`` records every kept photo with its group,
 size, colourfulness, Haar face count (``faces``, what the split rule reads) and the faces whose
 true colour is skin (``skin_faces``: the photo shows people); ``DEST/{train,tune,test}.txt`` are the fixed split
-lists of ``training/splits/`` (see :mod:`training.splits`), usable as ``--data`` anywhere.
+lists of ``training/split_lists/`` (see :mod:`training.splits`), usable as ``--data`` anywhere.
 Only the registries are contacted.
 """
 

@@ -9,6 +9,7 @@ train, and the ones every earlier choice looked at stay in tune, so neither can 
 
 from __future__ import annotations
 
+import functools
 import io
 import random
 import re
@@ -135,7 +136,15 @@ def tuxpaint(root: Path, seed: int = 0) -> Iterator[Photo]:
     """tuxpaint-stamps-default photo cut-outs, each composited onto a crop of a train-only
     wallpaper or onto a near-neutral gradient (train only: the backgrounds are train photos)."""
     rng = random.Random(seed)
-    walls = [photo.load for photo in old_wallpapers(root)]
+    wall_loaders = [photo.load for photo in old_wallpapers(root)]
+
+    @functools.lru_cache(maxsize=None)
+    def wall(index: int) -> Image.Image:
+        """A wallpaper at most 1024 px a side, decoded once however many cut-outs it backs."""
+        with wall_loaders[index]() as image:
+            image.thumbnail((1024, 1024))
+            return image.convert("RGB")
+
     for path in sorted((root / TUXPAINT_DIR).rglob("*.png")):
         if path.stem.endswith("_back"):
             continue
@@ -144,18 +153,13 @@ def tuxpaint(root: Path, seed: int = 0) -> Iterator[Photo]:
         if not is_photo_cutout(cutout):
             continue
         choice = rng.random()
-        wall_index = rng.randrange(len(walls))
+        wall_index = rng.randrange(len(wall_loaders))
         state = rng.getstate()
 
         def make(cutout=cutout, choice=choice, wall_index=wall_index, state=state) -> Image.Image:
             local = random.Random()
             local.setstate(state)
-            if choice < 0.5:
-                with walls[wall_index]() as wall:
-                    wall.thumbnail((1024, 1024))
-                    background = wall.convert("RGB")
-            else:
-                background = neutral_background((384, 384), local)
+            background = wall(wall_index) if choice < 0.5 else neutral_background((384, 384), local)
             return composite(cutout, background, local)
 
         stem = "-".join(path.relative_to(root / TUXPAINT_DIR).with_suffix("").parts)
