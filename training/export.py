@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from colorizer.checkpoint import load_checkpoint, save_checkpoint
+from colorizer.checkpoint import load_checkpoint, read_checkpoint, save_checkpoint
 from colorizer.ensemble import ChromaEnsemble
 
 #: Metadata of one training run beyond its lineage stage (dropped from an ensemble's top level).
@@ -40,7 +40,7 @@ def lineage(checkpoint: str | Path, limit: int = 10) -> list[dict[str, Any]]:
     chain: list[dict[str, Any]] = []
     path: Path | None = checkpoint
     while path is not None and path.is_file() and len(chain) < limit:
-        _, meta = load_checkpoint(path)
+        meta = read_checkpoint(path)["meta"]  # metadata only: no need to build each ancestor's net
         if isinstance(meta.get("lineage"), list):
             # An exported (shipped) parent carries its whole lineage. If it lists a run already in
             # the chain, that file was overwritten by an export *of* this chain after the run began
