@@ -9,6 +9,7 @@ Credentials never pass through here as settings: PRAW reads them from its praw.i
 from __future__ import annotations
 
 import logging
+import os
 from typing import TYPE_CHECKING, Any
 
 from bot.reddit.budget import install_rate_budget
@@ -24,10 +25,11 @@ log = logging.getLogger(__name__)
 SANDBOX_TIMEOUT_S = 30.0
 
 
-def make_reddit(settings: Settings, **overrides: Any) -> praw.Reddit:
+def make_reddit(settings: Settings, *, max_request_wait: float | None = None, **overrides: Any) -> praw.Reddit:
     """A ``praw.Reddit`` for the configured site, with our User-Agent, request budget and writes sent once.
 
-    ``overrides`` are extra PRAW settings (tests pass the sandbox's credentials this way).
+    ``max_request_wait``: the longest a request may wait for Reddit's rate window to reset (None: as
+    long as Reddit says). ``overrides`` are extra PRAW settings (tests pass the sandbox's credentials this way).
     """
     import praw
 
@@ -40,7 +42,7 @@ def make_reddit(settings: Settings, **overrides: Any) -> praw.Reddit:
     kwargs.update(overrides)
     site = settings.reddit.praw_site
     reddit = praw.Reddit(site, **kwargs) if site else praw.Reddit(**kwargs)
-    install_rate_budget(reddit)
-    send_writes_once(reddit)
+    install_rate_budget(reddit, max_sleep=max_request_wait)
+    send_writes_once(reddit, site or os.getenv("praw_site") or "DEFAULT")
     log.info("reddit: client for praw site %s%s", site or "(PRAW default)", " (sandbox mode)" if sandbox else "")
     return reddit
