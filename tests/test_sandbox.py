@@ -146,14 +146,29 @@ def test_503_then_success_is_retried_by_prawcore(reddit: praw.Reddit, sandbox: S
     assert statuses == [503, 200]
 
 
-def test_429_raises_too_many_requests_with_ratelimit_headers(reddit: praw.Reddit, sandbox: SandboxServer) -> None:
+def test_429_is_reddits_html_page_with_retry_after_and_no_ratelimit_headers(reddit: praw.Reddit, sandbox: SandboxServer) -> None:
     reddit.user.me()
-    sandbox.faults.status("/r/*/new", 429, headers={"retry-after": "7"})
+    sandbox.faults.too_many_requests("/r/*/new", 7)
     with pytest.raises(prawcore.TooManyRequests) as raised:
         list(reddit.subreddit(FEED).new(limit=1))
     assert raised.value.retry_after == "7"
-    headers = raised.value.response.headers
-    assert {"x-ratelimit-remaining", "x-ratelimit-used", "x-ratelimit-reset"} <= set(headers)
+    response = raised.value.response
+    assert response.headers["content-type"].startswith("text/html") and "whoa there, pardner!" in response.text
+    assert "please wait 7 second(s)" in response.text
+    assert not {"x-ratelimit-remaining", "x-ratelimit-used", "x-ratelimit-reset"} & set(response.headers)  # as recorded
+
+
+def test_a_spent_window_says_remaining_0_and_answers_429_until_its_reset(reddit: praw.Reddit, sandbox: SandboxServer) -> None:
+    import requests as http
+
+    reddit.user.me()
+    sandbox.add_fault("exhaust", path="/api/v1/me", reset=2)
+    token = {"Authorization": f"bearer {reddit._core._authorizer.access_token}"}
+    spent = http.get(f"{sandbox.url}/api/v1/me", headers=token, timeout=5)
+    assert spent.status_code == 200 and spent.headers["x-ratelimit-remaining"] == "0.0"
+    assert 1 <= int(spent.headers["x-ratelimit-reset"]) <= 2
+    refused = http.get(f"{sandbox.url}/api/v1/me", headers=token, timeout=5)
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
 
 
 @pytest.mark.parametrize("message", [RATELIMIT_MINUTES, RATELIMIT_MIN_SEC])

@@ -6,15 +6,22 @@ checks the bot recovered; each rule counts itself down. The same rule dicts come
 
 Kinds (JSON field ``kind``):
 
-- ``status``: answer ``status`` (500, 503, 429, 403…) with a Reddit-like JSON body; ``headers``
-  are added (e.g. ``{"retry-after": "2"}`` or ``{"x-ratelimit-remaining": "0"}``).
+- ``status``: answer ``status`` (500, 503, 403…) with Reddit's JSON body; ``headers`` are added.
+  A 429 is Reddit's HTML "whoa there, pardner!" page with ``retry-after`` (default 4 s, as
+  recorded) and no ``x-ratelimit-*`` headers, exactly as oauth.reddit.com sends it.
+- ``exhaust``: answer normally, but with ``x-ratelimit-remaining: 0.0`` and a reset ``reset``
+  seconds away; until then every API request answers 429 (a client that ignores the headers pays).
 - ``api_error``: answer 200 with ``{"json": {"errors": [[error, message, field]]}}`` — how Reddit
   reports RATELIMIT, THREAD_LOCKED, TOO_OLD, DELETED_COMMENT…; PRAW raises RedditAPIException.
 - ``slow``: sleep ``delay`` seconds before answering (client timeouts).
 - ``drop``: close the connection without an answer (prawcore: ConnectionError, retried).
 - ``image``: for media paths, ``image`` is one of ``404``, ``html``, ``truncated``, ``oversized``, ``huge``.
 - ``delete_post``: delete post ``post`` just before handling the matching request.
-- ``expire_tokens``: invalidate all access tokens first (PRAW gets 401 and re-authenticates).
+- ``expire_tokens``: invalidate all access tokens first (PRAW gets 401 and re-authenticates): a
+  token revoked or rotated mid-run. With ``times`` null on a path it happens before every such
+  request, so even a fresh token is refused there: credentials revoked for good.
+
+Every rule may let ``skip`` matching requests through before it acts ("the 3rd comment").
 - ``ws_failed``: the image-post websocket reports ``{"type": "failed"}`` (PRAW: MediaPostFailed).
 - ``ban``: mark subreddit ``subreddit`` forbidden (every request about it answers 403); immediate.
 - ``commit_then_status``: run the request (the comment *is* made), then answer ``status`` (502…)
@@ -31,7 +38,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 KINDS = {"status", "api_error", "slow", "drop", "image", "delete_post", "expire_tokens", "ws_failed", "ban",
-         "commit_then_status", "commit_then_slow"}
+         "commit_then_status", "commit_then_slow", "exhaust"}
 STATUS_NAMES = {429: "Too Many Requests", 403: "Forbidden", 500: "Internal Server Error", 502: "Bad Gateway",
                 503: "Service Unavailable", 504: "Gateway Timeout", 404: "Not Found", 401: "Unauthorized"}
 RATELIMIT_MINUTES = "you are doing that too much. try again in 5 minutes."
@@ -65,6 +72,8 @@ class Fault:
     image: str = "404"
     post: str | None = None
     subreddit: str | None = None
+    skip: int = 0  # matching requests let through before the rule acts
+    reset: int = 3  # ``exhaust``: seconds until Reddit's window resets
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -109,6 +118,9 @@ class Faults:
         with self._lock:
             for rule in self._rules:
                 if rule.kind in kinds and rule.matches(method, path):
+                    if rule.skip > 0:
+                        rule.skip -= 1
+                        continue
                     if rule.times is not None:
                         rule.times -= 1
                         if rule.times <= 0:
@@ -127,8 +139,37 @@ class Faults:
     def api_error(self, path: str, error: str, message: str | None = None, *, field: str | None = None, times: int | None = 1) -> Fault:
         return self.add("api_error", path=path, error=error, message=message, field=field, times=times, method="POST")
 
+    def too_many_requests(self, path: str, retry_after: int = 4, *, times: int | None = 1, method: str | None = None) -> Fault:
+        """Reddit's 429 page with ``retry-after``."""
+        return self.status(path, 429, times=times, method=method, headers={"retry-after": str(retry_after)})
+
     def slow(self, path: str, delay: float, *, times: int | None = 1) -> Fault:
         return self.add("slow", path=path, delay=delay, times=times)
 
     def image(self, path: str, image: str, *, times: int | None = None) -> Fault:
         return self.add("image", path=path, image=image, times=times)
+
+
+#: oauth.reddit.com's 429 body: an HTML page, whose wait matches ``retry-after`` (recorded 2021).
+RATELIMIT_PAGE = """
+<!doctype html>
+<html>
+  <head>
+    <title>Too Many Requests</title>
+  </head>
+  <body>
+    <h1>whoa there, pardner!</h1>
+
+<p>we're sorry, but you appear to be a bot and we've seen too many requests
+from you lately. we enforce a hard speed limit on requests that appear to come
+from bots to prevent abuse.</p>
+
+<p>please wait {seconds} second(s) and try again.</p>
+  </body>
+</html>
+"""
+
+
+def ratelimit_page(seconds: int) -> tuple[bytes, dict[str, str]]:
+    """The body and headers of Reddit's 429: HTML, ``retry-after``, no ``x-ratelimit-*``."""
+    return RATELIMIT_PAGE.format(seconds=seconds).encode(), {"retry-after": str(seconds)}

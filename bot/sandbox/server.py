@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, urlsplit
 from bot.sandbox import control, media
 from bot.sandbox.calls import ApiError, Call, HttpError, Reply, json_reply
 from bot.sandbox.endpoints import normalize, resolve
-from bot.sandbox.faults import STATUS_NAMES, Fault, Faults
+from bot.sandbox.faults import STATUS_NAMES, Fault, Faults, ratelimit_page
 from bot.sandbox.seed import world_from
 from bot.sandbox.world import World
 
@@ -79,9 +79,10 @@ class _Handler(BaseHTTPRequestHandler):
             sandbox.world.record(method, path, route_name, 0, api=False)
             self.close_connection = True
             return
-        reply = self._dispatch(call, found)
         api = bool(found) and found[0].auth == "bearer"
-        if api:
+        spent = sandbox.world.budget_spent() if api else None
+        reply = too_many_requests(spent) if spent is not None else self._dispatch(call, found)
+        if api and reply.status != 429:
             reply.headers = {**sandbox.world.ratelimit_headers(), **reply.headers}
         sandbox.world.record(method, path, route_name, reply.status, api=api)
         self._write(reply)
@@ -136,8 +137,12 @@ def _apply_faults(call: Call) -> Reply | None:
     if rule := faults.take(call.method, call.path, {"slow"}):
         time.sleep(rule.delay)
     if rule := faults.take(call.method, call.path, {"status"}):
+        if rule.status == 429:
+            reply = too_many_requests(int(float(rule.headers.get("retry-after", 4))))
+            reply.headers.update(rule.headers)
+            return reply
         reply = json_reply({"message": STATUS_NAMES.get(rule.status, "Error"), "error": rule.status}, rule.status)
-        reply.headers.update({**({"retry-after": "1"} if rule.status == 429 else {}), **rule.headers})
+        reply.headers.update(rule.headers)
         if rule.status == 401:
             reply.headers.update(INVALID_TOKEN)
         return reply
@@ -146,10 +151,18 @@ def _apply_faults(call: Call) -> Reply | None:
     return None
 
 
+def too_many_requests(seconds: int) -> Reply:
+    """Reddit's 429 "whoa there, pardner!" page."""
+    body, headers = ratelimit_page(seconds)
+    return Reply(429, body, "text/html; charset=UTF-8", headers)
+
+
 def _after_commit(call: Call, reply: Reply) -> Reply:
     """The rules that act after the handler changed the world: the write stands, the answer does not."""
     if reply.status >= 400:
         return reply
+    if rule := call.faults.take(call.method, call.path, {"exhaust"}):
+        call.world.exhaust(rule.reset)
     if rule := call.faults.take(call.method, call.path, {"commit_then_slow"}):
         time.sleep(rule.delay)
     if rule := call.faults.take(call.method, call.path, {"commit_then_status"}):

@@ -7,6 +7,7 @@ Rendering to Reddit's JSON shapes lives in :mod:`bot.sandbox.things`, not here.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import Counter
@@ -169,6 +170,7 @@ class World:
     ratelimit_window_s: int = 600
     max_upload_bytes: int = 20 * 1024 * 1024
     mirror_media: bool = True
+    exhausted_until: float = 0.0  # an ``exhaust`` fault said remaining 0.0: 429 until this time (epoch s)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     # what happened, for tests and the operator
     log: list[dict[str, Any]] = field(default_factory=list)
@@ -308,11 +310,30 @@ class World:
 
     def ratelimit_headers(self) -> dict[str, str]:
         """Reddit's ``x-ratelimit-*`` headers for a fixed window that starts with the server."""
-        elapsed = time.time() - self.started_at
+        now = time.time()
+        if now < self.exhausted_until:
+            return {"x-ratelimit-remaining": "0.0", "x-ratelimit-used": str(self.ratelimit_per_window),
+                    "x-ratelimit-reset": str(math.ceil(self.exhausted_until - now))}
+        used, reset = self._window_use(now)
+        remaining = max(0, self.ratelimit_per_window - used - 1)
+        return {"x-ratelimit-remaining": f"{remaining:.1f}", "x-ratelimit-used": str(used + 1), "x-ratelimit-reset": str(reset)}
+
+    def budget_spent(self) -> int | None:
+        """Seconds until the window resets when the client has no request left in it (Reddit answers 429), else None."""
+        now = time.time()
+        if now < self.exhausted_until:
+            return math.ceil(self.exhausted_until - now)
+        used, reset = self._window_use(now)
+        return max(reset, 1) if used >= self.ratelimit_per_window else None
+
+    def exhaust(self, seconds: float) -> None:
+        """The budget is spent for ``seconds``: headers say remaining 0.0, requests get 429 until then."""
+        self.exhausted_until = time.time() + seconds
+
+    def _window_use(self, now: float) -> tuple[int, int]:
+        """API requests answered in the current fixed window, and whole seconds until it ends."""
         window = self.ratelimit_window_s
-        start = self.started_at + (elapsed // window) * window
+        start = self.started_at + ((now - self.started_at) // window) * window
         with self.lock:
-            used = sum(1 for e in self.log if e["api"] and e["t"] + self.started_at >= start) + 1
-        reset = max(0, int(start + window - time.time()))
-        remaining = max(0, self.ratelimit_per_window - used)
-        return {"x-ratelimit-remaining": f"{remaining:.1f}", "x-ratelimit-used": str(used), "x-ratelimit-reset": str(reset)}
+            used = sum(1 for e in self.log if e["api"] and e["status"] != 429 and e["t"] + self.started_at >= start)
+        return used, max(0, int(start + window - now))
