@@ -9,6 +9,7 @@ from bot.commands.colorize import colorize_command, samples_command
 from bot.commands.config import config_command
 from bot.commands.db import db_app
 from bot.commands.demo import demo_command
+from bot.commands.help_format import plain_metavars
 from bot.commands.model import model_app, promote_after_training
 from bot.commands.run import run_command, run_once_command
 from bot.commands.sandbox import sandbox_command
@@ -17,6 +18,7 @@ from bot.commands.status import status_command
 from training.cli import eval_command, export_command, set_promote_hook, train_command
 
 app = typer.Typer(
+    rich_markup_mode=None,  # click's plain help: whole option names and plain type names at 80 columns
     name="colorbot",
     help="Automatic photo colorization: batch colorizer, trainer and Reddit bot.",
     no_args_is_help=True,
@@ -42,8 +44,8 @@ set_promote_hook(promote_after_training)  # `colorbot train --promote` hands the
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point (plain help: see ``bot.commands.help_format``)."""
+    plain_metavars(typer.main.get_command(app))(prog_name="colorbot")
 
 
 if __name__ == "__main__":

@@ -171,7 +171,7 @@ def export_command(
                + (f", {meta['train_minutes']} min" if "train_minutes" in meta else ""))
 
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Train, evaluate and export colorizers.")
+app = typer.Typer(rich_markup_mode=None, add_completion=False, no_args_is_help=True, help="Train, evaluate and export colorizers.")
 app.command("train")(train_command)
 app.command("eval")(eval_command)
 app.command("export")(export_command)

@@ -16,7 +16,7 @@ from bot.commands.common import ConfigOption, settings_or_exit
 
 EXIT_REFUSED = 1
 
-db_app = typer.Typer(name="db", help="Database maintenance: copy the bot's data between databases.", no_args_is_help=True)
+db_app = typer.Typer(rich_markup_mode=None, name="db", help="Database maintenance: copy the bot's data between databases.", no_args_is_help=True)
 
 
 @db_app.command("copy")

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from training.promotion import Scores
 
 EXIT_REFUSED = 1
-model_app = typer.Typer(add_completion=False, no_args_is_help=True,
+model_app = typer.Typer(rich_markup_mode=None, add_completion=False, no_args_is_help=True,
                         help="The model store: list the models, promote a better one, roll back. Workers follow without a restart.")
 
 
