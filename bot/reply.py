@@ -47,6 +47,7 @@ class Replier:
         self.reddit, self.queue, self.facts, self.settings, self.settler = reddit, queue, facts, settings, settler
         self.dry_run = settings.dry_run
         self.identity, self.stop, self.pause = identity, stop, pause
+        self.paused_until: datetime | None = None  # Reddit asked every call to wait (this batch)
 
     def budget_left(self, now: datetime | None = None) -> int:
         """Replies still allowed in the sliding hour (reservations count: each may become a comment)."""
@@ -60,6 +61,7 @@ class Replier:
         ready = [item for item in items if item.hosted is not None]
         if not ready:
             return
+        self.paused_until = None
         try:
             states = recheck_posts(self.reddit, [item.post_id for item in ready])
         except Exception as exc:  # noqa: BLE001 - every Reddit failure is mapped, none escapes
@@ -69,6 +71,9 @@ class Replier:
         for item in ready:
             if self.stop.is_set():
                 self.settler.release(item, summary, "shutting down")
+                continue
+            if self.paused_until is not None and utcnow() < self.paused_until:  # no comment into Reddit's pause
+                self.settler.reschedule(item, summary, "waiting: Reddit asked to pause", self.paused_until)
                 continue
             if not self.dry_run and self.budget_left() <= 0:
                 self.settler.release(item, summary, f"hourly reply budget ({self.settings.max_replies_per_hour}) used up")
@@ -202,6 +207,7 @@ class Replier:
             self.settler.skip(item, summary, f"{reason}; r/{item.subreddit} marked banned")
         elif action.kind == "backoff":
             until = now + timedelta(seconds=action.delay_seconds)
+            self.paused_until = until
             self.pause(until)
             summary.stopped_because = f"Reddit asked to pause: {action.reason}"
             self.settler.reschedule(item, summary, reason, until)

@@ -21,13 +21,13 @@ from datetime import datetime, timedelta, timezone
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot.batch import Summary
 from bot.hosting import make_host
 from bot.inbox import Inbox
 from bot.metrics import BotMetrics
-from bot.poller import Poller, PollResult
+from bot.poller import Poller
 from bot.reddit.budget import MAX_REQUESTS_PER_MINUTE, WINDOW_SECONDS, client_key, share_budget
 from bot.reddit.client import make_reddit
+from bot.run_once import RunOnceResult, run_once
 from bot.worker import Worker
 from db import Facts, JobQueue, make_engine, mask_url, upgrade
 from db.backup import backup_database, next_backup_at, sqlite_file
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
     from bot.config import Settings
     from colorizer.inference import Colorizer
+
+__all__ = ["Bot", "RunOnceResult", "build_bot", "make_scheduler", "run_forever", "run_once"]
 
 log = logging.getLogger(__name__)
 
@@ -69,13 +71,15 @@ class Bot:
 
 
 def build_bot(settings: Settings, reddit: praw.Reddit | None = None, *, colorizer: Colorizer | None = None,
-              stop: threading.Event | None = None) -> Bot:
-    """Migrate the database, then build the client, queue, poller, worker and inbox from ``settings``."""
+              stop: threading.Event | None = None, max_request_wait: float | None = None) -> Bot:
+    """Migrate the database, then build the client, queue, poller, worker and inbox from ``settings``.
+
+    ``max_request_wait``: see :func:`bot.reddit.client.make_reddit` (``run-once --max-wait``)."""
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     queue = JobQueue(engine, max_attempts=settings.worker.max_attempts)
     facts = Facts(engine)
-    reddit = reddit if reddit is not None else make_reddit(settings)
+    reddit = reddit if reddit is not None else make_reddit(settings, max_request_wait=max_request_wait)
     share_budget(reddit, RequestWindow(engine, client_key(reddit), MAX_REQUESTS_PER_MINUTE, window_seconds=WINDOW_SECONDS))
     stop = stop or threading.Event()
     host = make_host(settings.host.kind, settings.host, reddit, dry_run=settings.dry_run)
@@ -84,39 +88,6 @@ def build_bot(settings: Settings, reddit: praw.Reddit | None = None, *, colorize
     return Bot(settings, reddit, queue, facts, Poller(reddit, queue, facts, settings, metrics=metrics),
                Worker(reddit, queue, facts, settings, host=host, colorizer=colorizer, stop=stop, metrics=metrics),
                Inbox(reddit, queue, facts, host, metrics=metrics), stop, metrics)
-
-
-@dataclass
-class RunOnceResult:
-    """What ``run-once`` did; ``exit_code`` 1 when a job failed for good or the poll failed."""
-
-    poll: PollResult
-    work: Summary
-    counts: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.work.failed_for_good or self.poll.error else 0
-
-    def lines(self) -> list[str]:
-        p, w = self.poll, self.work
-        out = [f"poll: {p.new_posts} new posts, {p.queued_posts} queued ({p.queued_jobs} jobs), {p.skipped} skipped, "
-               f"{p.retry_later} waiting for Reddit" + (f", banned: {', '.join(p.banned)}" if p.banned else "")
-               + (f", ERROR: {p.error}" if p.error else "")]
-        decisions = ", ".join(f"{k} {v}" for k, v in sorted(w.decisions.items())) or "nothing to do"
-        out.append(f"work: {decisions}" + (f" (stopped: {w.stopped_because})" if w.stopped_because else ""))
-        out += [f"failed for good: {line}" for line in w.failed_for_good]
-        out.append("queue: " + ", ".join(f"{k} {v}" for k, v in self.counts.items()))
-        return out
-
-
-def run_once(bot: Bot, posts: list[str] | tuple[str, ...] = ()) -> RunOnceResult:
-    """One poll (or just the named posts), then work the queue until nothing is due."""
-    poll = bot.poller.queue_posts(list(posts)) if posts else bot.poller.poll()
-    if poll.pause_seconds:
-        bot.worker.paused_until = _now() + timedelta(seconds=poll.pause_seconds)
-    work = bot.worker.work_until_empty()
-    return RunOnceResult(poll, work, bot.queue.counts_by_state())
 
 
 def _guarded(name: str, fn: Any) -> Any:

@@ -31,7 +31,7 @@ import socket
 import tempfile
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -268,6 +268,12 @@ class Worker:
         for (item, _, _), result in zip(ready, results):
             if isinstance(result, HostError):
                 self.metrics.error("host", result.host)
+                if result.pause_seconds > 0:  # Reddit asked every call to wait: not the job's fault
+                    until = utcnow() + timedelta(seconds=result.pause_seconds)
+                    self._pause(until)
+                    summary.stopped_because = f"Reddit asked to pause: {result}"
+                    self.settler.reschedule(item, summary, f"publishing: {result}", until)
+                    continue
                 self.settler.fail(item, summary, f"publishing failed: {result}", permanent=not result.retryable)
                 continue
             item.hosted = result

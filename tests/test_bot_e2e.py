@@ -103,7 +103,8 @@ def test_ratelimit_on_comment_reschedules_without_replying(tmp_path: Path, sandb
     wait = (job.next_attempt_at - job.updated_at).total_seconds()
     assert 543 + 4 <= wait <= 543 + 10  # Reddit's wait plus the margin
     assert bot.queue.reply_for("gray01") is None  # reservation given back: the comment surely was not made
-    assert result.exit_code == 0 and result.work.decisions["rescheduled"] == 1
+    assert result.work.decisions["rescheduled"] == 1
+    assert result.exit_code == 75 and result.come_back_at == job.next_attempt_at  # "come back later", not "done"
 
 
 def test_thread_locked_on_comment_skips(tmp_path: Path, sandbox: SandboxServer, vivid_checkpoint: Path, colorizer: Colorizer) -> None:
@@ -229,7 +230,7 @@ def test_too_many_requests_on_the_listing_keeps_the_cursor_and_pauses(tmp_path: 
     sandbox.faults.status("/r/*/new", 429, headers={"retry-after": "42"})
     bot = make_bot(bot_settings(tmp_path, sandbox, vivid_checkpoint), sandbox)
     result = run_once(bot)
-    assert result.exit_code == 1 and "429" in (result.poll.error or "") and result.poll.pause_seconds == 42
+    assert result.exit_code == 75 and "429" in (result.poll.error or "") and result.poll.pause_seconds == 42
     assert bot.worker.paused_until is not None and bot.facts.cursor("r/bannedhere+colorization+colorizationrequests+oldschoolcool/new") is None
     assert not result.work.decisions  # nothing was queued, and the worker waits out the pause
 

@@ -29,12 +29,15 @@ class HostedImage:
 class HostError(Exception):
     """An upload or delete failed; ``retryable`` says whether trying later may work.
 
+    ``pause_seconds`` > 0: the host (Reddit) asked every call to wait that long (429, a spent rate
+    window, credentials); the job waits for it instead of counting a failed attempt.
     Messages never contain credentials (API client ids, tokens).
     """
 
-    def __init__(self, host: str, message: str, *, retryable: bool) -> None:
+    def __init__(self, host: str, message: str, *, retryable: bool, pause_seconds: float = 0.0) -> None:
         self.host = host
         self.retryable = retryable
+        self.pause_seconds = pause_seconds
         super().__init__(f"{host}: {message}")
 
     def __reduce__(self) -> tuple[object, ...]:  # picklable across worker processes

@@ -68,7 +68,8 @@ class RedditProfileHost:
         try:
             read = {str(p.fullname): p for p in self.reddit.info(fullnames=[p.fullname for p in posts])} if posts else {}
         except PrawcoreException as exc:
-            error = HostError(self.name, f"posted but cannot read the posts back: {type(exc).__name__}", retryable=True)
+            error = HostError(self.name, f"posted but cannot read the posts back: {type(exc).__name__}", retryable=True,
+                              pause_seconds=reddit_pause(exc))
             read, submitted = {}, [entry if isinstance(entry, HostError) else error for entry in submitted]
         results: list[HostedImage | HostError] = []
         for entry in submitted:
@@ -112,14 +113,16 @@ class RedditProfileHost:
             except PrawcoreException:
                 submission = None
             if submission is None:
-                raise HostError(self.name, f"submit failed: {type(exc).__name__}", retryable=True) from None
+                raise HostError(self.name, f"submit failed: {type(exc).__name__}", retryable=True,
+                                pause_seconds=reddit_pause(exc)) from None
             how = f"submit answered {type(exc).__name__}, but the post was made; found it on the profile"
         if submission is None:  # no websocket answer: the post is usually there anyway
             how = f"{how if self.use_websockets else 'websockets off'}; found the post on the profile"
             try:
                 submission = self._find_own_post(title, started)
             except PrawcoreException as exc:
-                raise HostError(self.name, f"posted but cannot list u/{self.username}: {type(exc).__name__}", retryable=True) from None
+                raise HostError(self.name, f"posted but cannot list u/{self.username}: {type(exc).__name__}", retryable=True,
+                                pause_seconds=reddit_pause(exc)) from None
         if submission is None:
             raise HostError(self.name, f"posted {path.name} but could not find the post on u/{self.username}", retryable=True)
         return submission, how, path
@@ -143,6 +146,14 @@ class RedditProfileHost:
         except PrawcoreException as exc:
             raise HostError(self.name, f"delete of {handle} failed: {type(exc).__name__}", retryable=True) from None
         log.info("host reddit: deleted %s (asked to take it down)", handle)
+
+
+def reddit_pause(exc: BaseException) -> float:
+    """Seconds Reddit asked every call to wait (429, spent rate window, credentials), else 0."""
+    from bot.reddit.errors import action_for
+
+    action = action_for(exc)
+    return action.delay_seconds if action.kind == "backoff" else 0.0
 
 
 def _retryable_api(exc: Any) -> bool:

@@ -8,6 +8,7 @@ only after Reddit has answered; :class:`BudgetRateLimiter` adds a hard sliding-m
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections import deque
@@ -15,10 +16,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+import prawcore
 from prawcore.rate_limit import RateLimiter
 
 if TYPE_CHECKING:
     import praw
+
+log = logging.getLogger(__name__)
 
 MAX_REQUESTS_PER_MINUTE = 100  # Reddit's documented limit for OAuth clients
 #: A slot stays taken for Reddit's minute plus 2 s: prawcore takes the slot before it may still fetch
@@ -43,6 +47,17 @@ class RateLimitHeaders:
                        int(float(headers["x-ratelimit-reset"])))
         except (KeyError, ValueError, TypeError):
             return None
+
+
+class RateWindowSpent(prawcore.PrawcoreException):
+    """Reddit's headers said no request is left until the window resets, further away than the caller may wait.
+
+    Raised before anything is sent; ``bot.reddit.errors`` maps it to a pause of ``seconds``.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"Reddit's request budget is spent for {seconds:.0f}s (x-ratelimit-remaining 0)")
+        self.seconds = seconds
 
 
 class MinuteWindow(Protocol):
@@ -90,7 +105,13 @@ class BudgetRateLimiter(RateLimiter):
     cap's window is this process's (:class:`LocalMinuteWindow`) unless a shared one is given
     (``db.request_budget.RequestWindow``: every process and machine on one OAuth client).
     ``clock`` (seconds, monotonic) drives the local window; prawcore's part uses its own clock.
+
+    When ``x-ratelimit-remaining`` reaches 0 prawcore holds the next request until
+    ``x-ratelimit-reset`` instead of spending it on a 429; a wait longer than ``max_sleep`` (when
+    set: ``run-once --max-wait``) raises :class:`RateWindowSpent` instead of sleeping through it.
     """
+
+    max_sleep: float | None = None
 
     def __init__(
         self,
@@ -127,18 +148,23 @@ class BudgetRateLimiter(RateLimiter):
     def delay(self) -> None:
         """Sleep as needed, then count the request that is about to be sent (in the shared window)."""
         if (header := self._header_wait()) > 0:
+            if self.remaining is not None and self.remaining <= 0:
+                if self.max_sleep is not None and header > self.max_sleep:
+                    raise RateWindowSpent(header)
+                log.info("reddit: no request left in Reddit's window (x-ratelimit-remaining 0); waiting %.1fs for its reset", header)
             self._sleep(header)
         while (wait := self.window.take()) > 0:
             self._sleep(wait)
 
 
 def install_rate_budget(reddit: praw.Reddit, *, max_per_minute: int = MAX_REQUESTS_PER_MINUTE,
-                        window: MinuteWindow | None = None) -> BudgetRateLimiter:
+                        window: MinuteWindow | None = None, max_sleep: float | None = None) -> BudgetRateLimiter:
     """Put one :class:`BudgetRateLimiter` into every prawcore session of ``reddit`` (no network)."""
     cores = [core for core in (reddit._authorized_core, reddit._read_only_core) if core is not None]
     if not cores:
         raise ValueError("this praw.Reddit has no prawcore session yet")
     limiter = BudgetRateLimiter.taking_over(cores[0].rate_limiter, max_per_minute=max_per_minute, window=window)
+    limiter.max_sleep = max_sleep
     for core in cores:
         core._rate_limiter = limiter
     return limiter

@@ -12,7 +12,9 @@ THREAD_LOCKED, TOO_OLD, DELETED_*…   skip the post for good
 403 on a write, SUBREDDIT_NOTALLOWED ban_subreddit (check again after a day)
 403 on a read                        retry (private or quarantined: banned accounts can still read)
 429 Too Many Requests                backoff: pause all Reddit calls (retry-after)
-401/OAuth/scope errors               backoff: credentials or app setup are wrong
+x-ratelimit-remaining 0, long reset  backoff until the reset (prawcore sleeps through short ones)
+401 on a write                       sent once more with a new token (bot.reddit.writes)
+401 on a fresh token, OAuth/scope    backoff: credentials or app setup are wrong
 5xx, timeouts, network errors        retry with exponential backoff
 404 NotFound                         skip (the post or comment is gone)
 ===================================  ==============================================
@@ -37,7 +39,8 @@ import prawcore
 import requests
 from praw.exceptions import ClientException, RedditAPIException, TooLargeMediaException, WebSocketException
 
-from bot.reddit.budget import RateLimitHeaders
+from bot.reddit.budget import RateLimitHeaders, RateWindowSpent
+from bot.reddit.writes import CredentialsRejected
 from db.backoff import Backoff
 
 ActionKind = Literal["reschedule", "skip", "ban_subreddit", "backoff", "retry"]
@@ -95,6 +98,12 @@ def action_for(exc: BaseException, *, attempt: int = 1, write: bool = False) -> 
     if isinstance(exc, prawcore.TooManyRequests):
         wait = retry_after_seconds(exc.response.headers) or DEFAULT_429_SECONDS
         return Action("backoff", f"Reddit says too many requests (429); pausing {wait:.0f}s", wait, "HTTP 429")
+    if isinstance(exc, RateWindowSpent):
+        return Action("backoff", f"Reddit's request budget is spent until its window resets; pausing {exc.seconds:.0f}s",
+                      exc.seconds, "x-ratelimit-remaining 0")
+    if isinstance(exc, CredentialsRejected):
+        return Action("backoff", f"Reddit refused the bot's credentials even with a fresh token (HTTP 401); "
+                                 f"check the praw.ini site [{exc.site}]", AUTH_BACKOFF_SECONDS, "HTTP 401")
     if isinstance(exc, (prawcore.InsufficientScope, prawcore.OAuthException, prawcore.InvalidToken)):
         return Action("backoff", f"Reddit rejected the bot's credentials or scopes ({type(exc).__name__}); check the praw.ini site",
                       AUTH_BACKOFF_SECONDS, type(exc).__name__)
