@@ -34,6 +34,19 @@ _DELETE_TARGET = re.compile(r"\bdelete\s+(?:t3_)?([a-z0-9]{1,12})\b", re.IGNOREC
 _REPLY_PREFIX = re.compile(r"^(re:\s*)+", re.IGNORECASE)
 
 
+_CONTEXT_POST = re.compile(r"/comments/([a-z0-9]+)/", re.IGNORECASE)
+
+
+def post_of_inbox_comment(comment: Any) -> str | None:
+    """The post a comment reply in the inbox belongs to. Reddit's inbox items carry no ``link_id``
+    (recorded 2025): the post id is read from ``context`` ("/r/sub/comments/POST/slug/COMMENT/?context=3")."""
+    match = _CONTEXT_POST.search(str(vars(comment).get("context") or ""))
+    if match:
+        return match.group(1).lower()
+    link_id = vars(comment).get("link_id")  # a comment fetched by id has it
+    return str(link_id).removeprefix("t3_") if link_id else None
+
+
 @dataclass
 class InboxResult:
     """What one inbox pass did."""
@@ -78,7 +91,7 @@ class Inbox:
             elif isinstance(item, Comment):
                 command = DELETE_SUBJECT if (item.body or "").strip().lower().startswith(DELETE_SUBJECT) else None
                 command = command or (OPT_OUT_SUBJECT if (item.body or "").strip().lower().startswith(OPT_OUT_SUBJECT) else None)
-                post_id = str(item.link_id).removeprefix("t3_") if command == DELETE_SUBJECT else None
+                post_id = post_of_inbox_comment(item) if command == DELETE_SUBJECT else None
                 if command == DELETE_SUBJECT and not self._is_reply_to_bot(item, post_id):
                     command = None
             else:

@@ -67,7 +67,7 @@ def user_about(call: Call) -> Reply:
     name = call.params["user"]
     if name.lower() not in {u.lower() for u in call.world.users} and not call.world.posts_by(name):
         raise HttpError(404, "Not Found")
-    return json_reply({"kind": "t2", "data": things.me_json(call.world, name)})
+    return json_reply(things.user_json(call.world, name))
 
 
 # --- listings ---------------------------------------------------------------------------
@@ -110,15 +110,16 @@ def user_submitted(call: Call) -> Reply:
     world = call.world
     with world.lock:
         chosen, after, before = page(world.posts_by(call.params["user"]), call)
-        return json_reply(things.listing([things.post_json(world, p, call.base) for p in chosen], after=after, before=before))
+        return json_reply(things.listing([things.post_json(world, p, call.base) for p in chosen], after=after, before=before,
+                                         modhash="", geo_filter=""))
 
 
 def user_comments(call: Call) -> Reply:
     world = call.world
     with world.lock:
         chosen, after, before = page(world.comments_by(call.params["user"]), call)
-        children = [things.comment_json(world, c, call.base, replies=False) for c in chosen]
-        return json_reply(things.listing(children, after=after, before=before))
+        children = [things.comment_json(world, c, call.base, replies=False, in_listing=True) for c in chosen]
+        return json_reply(things.listing(children, after=after, before=before, modhash="", geo_filter=""))
 
 
 def subreddit_about(call: Call) -> Reply:
@@ -171,8 +172,8 @@ def submission(call: Call) -> Reply:
         if hidden:
             children.append(things.more_json(post.fullname, hidden))
         return json_reply([
-            things.listing([things.post_json(world, post, call.base)]),
-            things.listing(children),
+            things.listing([things.post_json(world, post, call.base)], geo_filter=""),
+            things.listing(children, geo_filter="", top_level=False),
         ])
 
 
@@ -195,4 +196,5 @@ def inbox(call: Call) -> Reply:
         if call.params.get("box") == "unread":
             items = [i for i in items if i.fullname not in world.read]
         chosen, after, before = page(items, call)
-        return json_reply(things.listing([things.inbox_json(world, i, call.base) for i in chosen], after=after, before=before))
+        return json_reply(things.listing([things.inbox_json(world, i, call.base) for i in chosen], after=after, before=before,
+                                         geo_filter=""))

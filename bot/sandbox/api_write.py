@@ -53,6 +53,7 @@ def comment(call: Call) -> Reply:
         made = world.add_comment(Comment("", post.id, thing_id, user, text))
         world.made["comments"].append(made.id)
         thing = things.comment_json(world, made, call.base, replies=False)
+        thing["data"]["likes"] = True  # the author's own upvote, as Reddit answers a new comment
     return json_reply({"json": {"errors": [], "data": {"things": [thing]}}})
 
 

@@ -36,14 +36,15 @@ def media_asset(call: Call) -> Reply:
     filename = re.sub(r"[^A-Za-z0-9._-]+", "_", form.get("filepath", "upload.bin")) or "upload.bin"
     mimetype = form.get("mimetype", "application/octet-stream")
     asset_id = secrets.token_hex(7)
-    key = f"{asset_id}/{filename}"
+    key = asset_id  # Reddit's lease: the S3 key is the asset id
     with call.world.lock:
         call.world.uploads[key] = Upload(asset_id, key, filename, mimetype)
     netloc = urlsplit(call.base).netloc
-    fields = [("acl", "public-read"), ("key", key), ("X-Amz-Credential", "sandbox"), ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"),
-              ("X-Amz-Date", "20260101T000000Z"), ("success_action_status", "201"), ("content-type", mimetype),
-              ("x-amz-storage-class", "STANDARD"), ("x-amz-meta-ext", filename.rsplit(".", 1)[-1]), ("policy", "sandbox"),
-              ("X-Amz-Signature", "sandbox"), ("x-amz-security-token", "sandbox")]
+    fields = [("x-amz-algorithm", "AWS4-HMAC-SHA256"), ("x-amz-date", "20260101T000000Z"), ("x-amz-storage-class", "STANDARD"),
+              ("success_action_status", "201"), ("bucket", UPLOAD_BUCKET.split(".")[0]), ("acl", "private"),
+              ("x-amz-signature", "sandbox"), ("x-amz-security-token", "sandbox"), ("key", key),
+              ("x-amz-meta-ext", filename.rsplit(".", 1)[-1]), ("policy", "sandbox"), ("x-amz-credential", "sandbox"),
+              ("Content-Type", mimetype)]
     return json_reply({
         "args": {"action": f"//{netloc}/{UPLOAD_BUCKET}", "fields": [{"name": n, "value": v} for n, v in fields]},
         "asset": {"asset_id": asset_id, "processing_state": "incomplete", "payload": {"filepath": filename},
