@@ -42,6 +42,7 @@ class IngestOptions:
     max_images: int = 20  # a gallery may hold up to 20 items on Reddit
     bot_username: str | None = None  # never queue the bot's own posts (its hosted images)
     sandbox_base_url: str | None = None  # listing URLs are mirrored onto this sandbox (see bot.sandbox.hosts)
+    max_pixels: int = 50_000_000  # the downloader's limit: a larger original is answered from Reddit's largest rendition under it
 
 
 @dataclass(frozen=True)
@@ -117,23 +118,55 @@ def _gallery_images(data: Mapping[str, Any], urls: _Urls) -> tuple[list[ImageRef
     if not items or metadata is None:
         return None, "retry: gallery metadata not in the listing yet"
     images: list[ImageRef] = []
+    notes: list[str] = []
     for index, item in enumerate(items):
         media_id = item.get("media_id")
         meta = metadata.get(media_id) or {}
         status = meta.get("status")
         if status in ("unprocessed", None) or (status == "valid" and "s" not in meta):
             return None, f"retry: gallery item {index + 1} ({media_id}) is still processing"
-        if status != "valid":
-            return None, f"gallery item {index + 1} ({media_id}) has status {status!r}"
+        if status != "valid" or item.get("is_deleted"):
+            notes.append(f"item {index + 1} {status if status != 'valid' else 'deleted'}")  # "failed" uploads never recover
+            continue
         if meta.get("e") != "Image":
             continue  # AnimatedImage / RedditVideo items are not photos
         ext = MIME_EXTENSIONS.get(str(meta.get("m", "")).lower())
         if ext is None:
             continue
-        images.append(ImageRef(urls.local(f"https://i.redd.it/{media_id}.{ext}"), index))
+        url, note = _within_limit(f"https://i.redd.it/{media_id}.{ext}", _size(meta["s"], "x", "y"),
+                                  [(html.unescape(str(r.get("u", ""))), _size(r, "x", "y")) for r in meta.get("p") or []],
+                                  urls.options.max_pixels)
+        if url is None:
+            notes.append(f"item {index + 1} {note}")
+            continue
+        images.append(ImageRef(urls.local(url) if url.startswith("https://i.redd.it/") else url, index))
+        notes += [f"item {index + 1} {note}"] if note else []
+    extra = f" ({'; '.join(notes)})" if notes else ""
     if not images:
-        return None, f"gallery of {len(items)} items holds no still images"
-    return images, f"gallery of {len(items)} items, {len(images)} still images"
+        return None, f"gallery of {len(items)} items holds no still images{extra}"
+    return images, f"gallery of {len(items)} items, {len(images)} still images{extra}"
+
+
+def _size(entry: Mapping[str, Any], width_key: str, height_key: str) -> tuple[int, int]:
+    try:
+        return int(entry.get(width_key) or 0), int(entry.get(height_key) or 0)
+    except (TypeError, ValueError):
+        return 0, 0
+
+
+def _within_limit(original: str, size: tuple[int, int], renditions: list[tuple[str, tuple[int, int]]],
+                  max_pixels: int) -> tuple[str | None, str]:
+    """The original's URL when it fits ``max_pixels`` (or its size is unknown), else Reddit's largest rendition
+    under the limit; ``(None, why)`` when none fits. The note says which rendition was taken."""
+    width, height = size
+    if width * height <= max_pixels:
+        return original, ""
+    fitting = [(w * h, url, w, h) for url, (w, h) in renditions if url and 0 < w * h <= max_pixels]
+    megapixels = width * height / 1e6
+    if not fitting:
+        return None, f"{width}x{height} ({megapixels:.0f} MP) is over the {max_pixels / 1e6:.0f} MP limit and Reddit lists no smaller copy"
+    _, url, w, h = max(fitting)
+    return url, f"{width}x{height} ({megapixels:.0f} MP) is over the {max_pixels / 1e6:.0f} MP limit: using Reddit's {w}x{h} rendition"
 
 
 def _media(data: Mapping[str, Any], urls: _Urls) -> tuple[list[ImageRef] | None, str]:
@@ -149,7 +182,15 @@ def _media(data: Mapping[str, Any], urls: _Urls) -> tuple[list[ImageRef] | None,
     fetch, why = urls.classify(url)
     if fetch is None:
         return None, f"not an image post (post_hint={hint or 'none'}): {why}"
-    return [ImageRef(fetch, 0)], f"image post (post_hint={hint or 'none'}) on {urlsplit(urls.real(fetch)).hostname}"
+    where = f"image post (post_hint={hint or 'none'}) on {urlsplit(urls.real(fetch)).hostname}"
+    preview = ((data.get("preview") or {}).get("images") or [{}])[0]
+    if source := preview.get("source"):
+        renditions = [(str(r.get("url", "")), _size(r, "width", "height")) for r in preview.get("resolutions") or []]
+        fetch, note = _within_limit(fetch, _size(source, "width", "height"), renditions, urls.options.max_pixels)
+        if fetch is None:
+            return None, f"{where}: {note}"
+        where += f"; {note}" if note else ""
+    return [ImageRef(fetch, 0)], where
 
 
 # -- the decision ---------------------------------------------------------------------------------

@@ -72,8 +72,8 @@ def listing_key(subreddits: list[str] | tuple[str, ...]) -> str:
 def ingest_options(settings: Settings, reddit: praw.Reddit) -> IngestOptions:
     """What ingest accepts, from the settings (extra image hosts, sandbox mirror) and our own name (one
     ``/api/v1/me`` request the first time)."""
-    hosts = DownloadPolicy.from_settings(settings).allowed_hosts  # the downloader's allow-list, one for both
-    return IngestOptions(image_hosts=hosts, bot_username=identity_of(reddit).name,
+    policy = DownloadPolicy.from_settings(settings)  # the downloader's allow-list and pixel limit, one for both
+    return IngestOptions(image_hosts=policy.allowed_hosts, max_pixels=policy.max_pixels, bot_username=identity_of(reddit).name,
                          sandbox_base_url=settings.download.sandbox_image_base_url)
 
 

@@ -32,6 +32,8 @@ def unanswerable(data: Any, bot: str | None = None) -> str | None:
         return "deleted (no author)" if field(data, "selftext") != DELETED else "deleted (selftext [deleted])"
     if field(data, "locked"):
         return "locked: replies are not possible"
+    if field(data, "spoiler"):
+        return "marked as a spoiler (a comparison would show the photo unblurred)"
     if field(data, "archived"):
         return "archived: replies are not possible"
     if bot and author.lower() == bot.lower():

@@ -98,3 +98,14 @@ def huge_png(side: int = 12_000) -> bytes:
 
     header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+
+
+def rendition(data: bytes, width: int) -> bytes:
+    """A JPEG copy of an image scaled to ``width`` (what ``preview.redd.it/…?width=N`` serves)."""
+    with Image.open(io.BytesIO(data)) as image:
+        image.draft("RGB", (width, width * 4))  # JPEG: decode at a reduced scale when possible
+        height = max(1, round(image.height * width / image.width))
+        small = image.convert("RGB").resize((width, height), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    small.save(out, "JPEG", quality=85)
+    return out.getvalue()

@@ -84,6 +84,9 @@ def serve_media(call: Call) -> Reply:
     if stored is None:
         raise HttpError(404, "Not Found")
     fault = call.faults.take("GET", call.path, {"image"})
+    width = call.query.get("width", "")
+    if fault is None and host in {"preview.redd.it", "external-preview.redd.it"} and width.isdigit() and 0 < int(width) < stored.width:
+        return Reply(200, images.rendition(stored.data, int(width)), "image/jpeg")  # a listed rendition
     if fault is None:
         return Reply(200, stored.data, stored.content_type)
     if fault.image == "404":
