@@ -19,6 +19,8 @@ from typing import Any
 RECORDINGS = Path(__file__).with_name("real_reddit")
 #: Dicts whose keys are ids (media ids), not field names: their values are profiled together.
 ID_KEYED = frozenset({"media_metadata"})
+#: Every recorded key path a comparison has looked at in this process (for reporting how much is pinned).
+CHECKED: set[str] = set()
 
 
 def recording(name: str) -> Any:
@@ -84,6 +86,8 @@ def shape_problems(recorded: Iterable[Mapping[str, Any]], answered: Iterable[Map
         if path in omitted:
             continue
         r, a = rec.get(key), ans.get(key)
+        if r is not None:
+            CHECKED.add(path)
         if r is None:
             problems.append(f"{path}: sent, but never in the recording")
             continue
