@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from db.engine import transaction
-from db.models import Job, ModelSwitch, RepliedPost
+from db.models import Canary, Job, ModelSwitch, RepliedPost
 from db.types import Clock, as_utc, utcnow
 
 _PG_SWITCH_LOCK = 0x636F6C6D  # "colm": serializes switches across processes on PostgreSQL
@@ -74,6 +74,35 @@ class ModelSwitches:
         session.flush()
         return row
 
+    # -- canaries -------------------------------------------------------------------------------------
+    def canary(self) -> Canary | None:
+        """The running canary (None: the current model answers every post)."""
+        with transaction(self.engine, write=False) as session:
+            return _running_canary(session)
+
+    def start_canary(self, model_id: str, sha256: str, share: float, *, reason: str | None = None,
+                     now: datetime | None = None) -> Canary:
+        """Let ``sha256`` answer ``share`` of new posts; replaces a running canary."""
+        if not 0.0 < share < 1.0:
+            raise ValueError(f"a canary share must be between 0 and 1 (exclusive), got {share}")
+        with transaction(self.engine, write=True) as session:
+            _lock(session)
+            if (running := _running_canary(session)) is not None:
+                running.ended_at, running.ended_by = self._now(now), "replaced"
+            row = Canary(model_id=model_id, sha256=sha256, share=share, started_at=self._now(now), reason=reason)
+            session.add(row)
+            session.flush()
+            return row
+
+    def end_canary(self, ended_by: str, *, now: datetime | None = None) -> Canary | None:
+        """End the running canary (``promote``: it became current; ``rollback``: dropped); None when none ran."""
+        with transaction(self.engine, write=True) as session:
+            _lock(session)
+            running = _running_canary(session)
+            if running is not None:
+                running.ended_at, running.ended_by = self._now(now), ended_by
+            return running
+
     def replies_by_model(self) -> dict[str | None, int]:
         """Posts answered per model hash (None: before models were recorded, or an unnamed model)."""
         with transaction(self.engine, write=False) as session:
@@ -88,6 +117,10 @@ class ModelSwitches:
 
 def _newest(session: Session) -> ModelSwitch | None:
     return session.scalars(select(ModelSwitch).order_by(ModelSwitch.id.desc()).limit(1)).first()
+
+
+def _running_canary(session: Session) -> Canary | None:
+    return session.scalars(select(Canary).where(Canary.ended_at.is_(None)).order_by(Canary.id.desc()).limit(1)).first()
 
 
 def _lock(session: Session) -> None:

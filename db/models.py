@@ -10,7 +10,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Float, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from db.types import UTCDateTime
@@ -175,3 +175,45 @@ class RedditRequest(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     client: Mapped[str] = mapped_column(String(32))  # a hash of the OAuth client id, never the id itself
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ReplyScore(Base):
+    """What Reddit's readers made of one of the bot's replies, as last read back.
+
+    ``state``: live | removed (a moderator removed it) | post_deleted (its post is gone) |
+    deleted_for_score (the bot deleted it, with its comparison, when readers voted it down; the
+    post stays answered). ``next_check_at``: when its age will have doubled since the last look.
+    """
+
+    __tablename__ = "reply_scores"
+    __table_args__ = (Index("ix_reply_scores_state_next_check_at", "state", "next_check_at"),)
+
+    reply_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    post_id: Mapped[str] = mapped_column(String(32), index=True)
+    model_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    replied_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    score: Mapped[int] = mapped_column(Integer, default=1)
+    state: Mapped[str] = mapped_column(String(20), default="live")
+    checks: Mapped[int] = mapped_column(Integer, default=0)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_check_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Canary(Base):
+    """A candidate model answering a share of new posts (chosen by post id) beside the current one.
+
+    At most one row has ``ended_at`` null: the running canary. It ends by a full promote or a rollback.
+    """
+
+    __tablename__ = "canaries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    model_id: Mapped[str] = mapped_column(String(16))
+    sha256: Mapped[str] = mapped_column(String(64))
+    share: Mapped[float] = mapped_column(Float)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_by: Mapped[str | None] = mapped_column(String(16))  # promote | rollback
+    reason: Mapped[str | None] = mapped_column(Text)

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from db.engine import transaction
 from db.facts import Facts
 from db.model_switches import ModelSwitches
-from db.models import BannedSubreddit, Job, JobState, PollCursor, RepliedPost
+from db.models import BannedSubreddit, Job, JobState, PollCursor, RepliedPost, ReplyScore
 from db.queue import JobQueue
+from db.reply_scores import ModelVerdict, ReplyScores
 from db.types import Clock, utcnow
 
 PENDING, DONE, FAILED = JobState.PENDING.value, JobState.DONE.value, JobState.FAILED.value
@@ -62,6 +63,9 @@ class StatusReport:
     banned: list[BannedSubreddit] = field(default_factory=list)
     polls: list[PollCursor] = field(default_factory=list)
     generated_at: datetime | None = None
+    verdicts: dict[str | None, ModelVerdict] = field(default_factory=dict)  # readers' scores per model
+    lowest_replies: list[tuple[ReplyScore, str]] = field(default_factory=list)  # (reply, link), lowest score first
+    canary: tuple[str, float] | None = None  # (model id, share) while a canary runs
 
 
 def read_gauges(engine: Engine) -> QueueGauges:
@@ -87,7 +91,19 @@ def read_report(engine: Engine, recent: int = 10, *, clock: Clock = utcnow) -> S
         comparisons = _newest(session, (Job.state == DONE) & Job.hosted_url.is_not(None), recent)
         failures = _newest(session, or_(Job.state == FAILED, (Job.state == PENDING) & Job.last_error.is_not(None)), recent)
         polls = list(session.scalars(select(PollCursor).order_by(PollCursor.last_polled_at.desc())))
-    return StatusReport(gauges, jobs, comparisons, failures, Facts(engine).banned_subreddits(), polls, clock())
+        lowest = ReplyScores(engine).lowest(10)
+        permalinks = dict(session.execute(select(Job.post_id, Job.permalink).where(Job.post_id.in_([r.post_id for r in lowest]))).all())
+    canary = ModelSwitches(engine).canary()
+    return StatusReport(gauges, jobs, comparisons, failures, Facts(engine).banned_subreddits(), polls, clock(),
+                        ReplyScores(engine).verdicts(),
+                        [(row, reply_link(permalinks.get(row.post_id), row.post_id, row.reply_id)) for row in lowest],
+                        (canary.model_id, canary.share) if canary else None)
+
+
+def reply_link(permalink: str | None, post_id: str, reply_id: str) -> str:
+    """The reply's address on Reddit (its post's permalink plus the comment id)."""
+    base = permalink if permalink and permalink.startswith("/r/") else f"/comments/{post_id}/_/"
+    return f"https://www.reddit.com{base.rstrip('/')}/{reply_id}/"
 
 
 def _newest(session: Session, where: object, limit: int) -> list[Job]:

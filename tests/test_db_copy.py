@@ -16,6 +16,7 @@ from db.migrate import upgrade
 from db.model_switches import ModelSwitches
 from db.models import Base
 from db.queue import JobQueue, NewJob
+from db.reply_scores import Reading, ReplyScores
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
 HIGH_BIT_HASH = 0xFEDC_BA98_7654_3210  # above 2**63: a signed BIGINT would overflow
@@ -41,6 +42,10 @@ def fill(url: str) -> None:
     switches = ModelSwitches(engine, clock=lambda: T0)
     switches.promote("cd" * 6, "cd" * 32, baseline=("ab" * 6, "ab" * 32))
     switches.rollback()
+    switches.start_canary("ef" * 6, "ef" * 32, 0.1)
+    scores = ReplyScores(engine, clock=lambda: T0)
+    assert scores.track_new_replies() == 1
+    scores.record([Reading("c1", -3)])
     engine.dispose()
 
 
@@ -67,11 +72,11 @@ def test_copy_into_an_empty_database_and_back_keeps_every_row(tmp_path: Path, da
     original = dump(source)
     assert {table: len(rows) for table, rows in original.items()} == {
         "banned_subreddits": 1, "jobs": 5, "opted_out_users": 1, "poll_cursors": 1, "replied_posts": 1, "state": 1,
-        "model_switches": 3, "reddit_requests": 0}
+        "model_switches": 3, "reddit_requests": 0, "reply_scores": 1, "canaries": 1}
 
     result = copy(source, database_url)
     assert result.exit_code == 0, result.output
-    assert "jobs: 5 rows" in result.output and "copied 13 rows" in result.output
+    assert "jobs: 5 rows" in result.output and "copied 15 rows" in result.output
     copied = dump(database_url)
     assert copied == original
     (done,) = [job for job in copied["jobs"] if job["state"] == "done"]

@@ -20,7 +20,7 @@ from db.migrate import alembic_config, current_revision, head_revision, upgrade
 from db.models import Base
 
 TABLES = {"jobs", "poll_cursors", "banned_subreddits", "opted_out_users", "replied_posts", "state", "model_switches",
-          "reddit_requests", "alembic_version"}
+          "reddit_requests", "reply_scores", "canaries", "alembic_version"}
 
 
 def test_upgrade_creates_schema_matching_models_and_is_idempotent(database_url: str) -> None:
