@@ -53,6 +53,15 @@ def test_judge_compares_psnr_at_the_candidates_colourfulness_and_faces() -> None
         judge(Scores(21.5, 0.6, [(0.6, 21.5)], 0, math.nan, 30, "other"), current)
 
 
+def test_a_refusal_compares_like_with_like() -> None:
+    current = scores(23.81, 0.64, [(0.0, 22.0504), (0.3, 23.1), (0.64, 23.81)], (10, 0.9))
+    gray = judge(scores(22.05, 0.0, [(0.0, 22.05)]), current)
+    assert not gray.better and "adds almost no colour: CF ratio 0.00" in gray.line()
+    assert "22.05 dB vs the current model's 22.05 dB" not in gray.line() and "23.81 dB" in gray.line()
+    close = judge(scores(23.096, 0.3, [(0.3, 23.096)]), current)  # 0.004 dB under the curve: the digits show it
+    assert not close.better and "23.096 dB at CF ratio 0.30" in close.line() and "23.100 dB" in close.line()
+
+
 def write_config(folder: Path, model_path: Path, database_url: str) -> Path:
     config = folder / "colorbot.toml"
     config.write_text(f'database_url = "{database_url}"\nmodel_path = "{model_path}"\nmodel_store = "{folder / "store"}"\n'
@@ -87,9 +96,11 @@ def test_promote_refuses_a_worse_model_force_overrides_and_rollback_returns(tmp_
     assert current["lineage"]["stages"] == 1  # exported on the way in: fp16 with its lineage
     assert [len(m["test"]) for m in listed["models"]] == [1, 1]  # both scored on these photos, cached
 
-    other_neutral = neutral_checkpoint(tmp_path / "neutral-2.pt", seed=1)  # gray again: as good as vivid at no colour
+    other_neutral = neutral_checkpoint(tmp_path / "neutral-2.pt", seed=1)  # gray again: ties any model at no colour
     code, out = model("promote", str(other_neutral), "--data", str(test_photos))
-    assert code == 0 and "promoted" in out and "(forced)" not in out, out
+    assert code == 1 and "adds almost no colour" in out, out  # a model that colours nothing is never promoted by itself
+    code, out = model("promote", str(other_neutral), "--data", str(test_photos), "--force")
+    assert code == 0 and "promoted" in out and "(forced)" in out, out
     assert json.loads(model("list", "--json")[1])["current"] != vivid_id
 
     assert model("rollback")[0] == 0

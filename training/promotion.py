@@ -100,18 +100,29 @@ def psnr_at(frontier: list[tuple[float, float]], cf_ratio: float) -> float:
     return float(np.interp(cf_ratio, xs, ys))
 
 
+#: Below this share of the photos' colourfulness a model adds no colour worth promoting (a gray model ties gray).
+MIN_CF_RATIO = 0.05
+
+
 def judge(candidate: Scores, current: Scores) -> Verdict:
     """Better-or-equal on both counts, or refused with the reasons."""
     if candidate.data_key != current.data_key:
         raise ValueError("the two models were scored on different photos")
     reasons, better = [], True
     bar = psnr_at(current.frontier, candidate.cf_ratio)
-    if candidate.psnr < bar:
+    digits = 2 if round(candidate.psnr, 2) != round(bar, 2) else 3  # never "22.05 dB vs 22.05 dB"
+    same_colour = (f"the current model turned to the same colourfulness (its saturation sweep) scores {bar:.{digits}f} dB; "
+                   f"at its own setting {current.psnr:.2f} dB at CF ratio {current.cf_ratio:.2f}")
+    if candidate.cf_ratio < MIN_CF_RATIO:
         better = False
-        reasons.append(f"lower PSNR at equal colourfulness: {candidate.psnr:.2f} dB vs the current model's {bar:.2f} dB at CF ratio "
-                       f"{candidate.cf_ratio:.2f}")
+        reasons.append(f"adds almost no colour: CF ratio {candidate.cf_ratio:.2f} (a gray picture scores {candidate.psnr:.2f} dB "
+                       f"whatever the model); the current model colours to CF ratio {current.cf_ratio:.2f} at {current.psnr:.2f} dB")
+    elif candidate.psnr < bar:
+        better = False
+        reasons.append(f"lower PSNR at equal colourfulness: {candidate.psnr:.{digits}f} dB at CF ratio {candidate.cf_ratio:.2f}, "
+                       f"where {same_colour}")
     else:
-        reasons.append(f"PSNR {candidate.psnr:.2f} dB ≥ the current model's {bar:.2f} dB at CF ratio {candidate.cf_ratio:.2f}")
+        reasons.append(f"PSNR {candidate.psnr:.{digits}f} dB at CF ratio {candidate.cf_ratio:.2f} ≥ {bar:.{digits}f} dB, what {same_colour}")
     if candidate.faces_judged and current.faces_judged:
         if candidate.faces_rate < current.faces_rate:
             better = False
