@@ -17,12 +17,12 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot.hosting import HostedImage, ImageHost
+from bot.hosting import ImageHost
 from bot.metrics import BotMetrics
 from bot.reddit.errors import action_for
+from bot.reply_removal import remove_reply
 from bot.reply_text import DELETE_SUBJECT, OPT_OUT_SUBJECT
-from db import Facts, Job, JobQueue, transaction
-from db.models import JobState
+from db import Facts, JobQueue
 
 if TYPE_CHECKING:
     import praw
@@ -140,22 +140,8 @@ class Inbox:
             result.refused += 1
             log.info("inbox %s: delete refused: u/%s did not write t3_%s", item.fullname, sender, post_id)
             return
-        self.reddit.comment(id=ledger.reply_id).delete()
-        for job in jobs:
-            if job.hosted_url and not _shared(self.queue, job):
-                self.host.delete(HostedImage(job.hosted_url, job.hosted_delete_handle))
-            if job.hosted_url:
-                self.queue.forget_hosted_url(job.id)  # a repost must never be answered with it
+        remove_reply(self.reddit, self.queue, self.host, post_id or "", ledger.reply_id)
         result.deleted.append(post_id or "")
         log.info("inbox %s: deleted reply t1_%s on t3_%s and its comparison, as its author u/%s asked",
                  item.fullname, ledger.reply_id, post_id, sender)
 
-
-def _shared(queue: JobQueue, job: Job) -> bool:
-    """Whether another post's job links the same comparison (a repost reused it): keep it online."""
-    from sqlalchemy import func, select
-
-    with transaction(queue.engine, write=False) as session:
-        count = session.scalar(select(func.count()).select_from(Job).where(
-            Job.hosted_url == job.hosted_url, Job.post_id != job.post_id, Job.state == JobState.DONE.value))
-    return bool(count)
