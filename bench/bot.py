@@ -11,15 +11,20 @@ sandbox's own request log and comment times:
 2. seconds from a post appearing to the bot's reply: median and max;
 3. images/s through the worker (replied posts ÷ worker wall time), and the share of that time
    the bot's own request budget (``MAX_REQUESTS_PER_MINUTE``) spent sleeping;
-4. with ``--budget-seconds``: the most requests in any 60 s from 3 processes × 3 threads on one
+4. reading the replies' scores back (``bench/score_reading.py``): API requests a day per tracked
+   reply and per new reply, at ``--scores-per-day`` replies a day (the hourly reader over two
+   simulated weeks; goal ≤ 0.05 per reply per day);
+5. with ``--budget-seconds``: the most requests in any 60 s from 3 processes × 3 threads on one
    OAuth client (``bench/request_budget.py``).
 
-Usage: python bench/bot.py [--posts 20] [--model CKPT] [--batch-size 4] [--render-size PX] [--host reddit|local] [--budget-seconds 75]
+Usage: python bench/bot.py [--posts 20] [--model CKPT] [--batch-size 4] [--render-size PX] [--host reddit|local]
+                           [--scores-per-day 50 480] [--budget-seconds 75]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
 import statistics
 import subprocess
@@ -41,6 +46,10 @@ from bot.sandbox.praw_site import praw_settings
 from bot.sandbox.seed import load_into
 from bot.scheduler import build_bot, run_once
 
+_spec = importlib.util.spec_from_file_location("score_reading", Path(__file__).with_name("score_reading.py"))
+score_reading = sys.modules["score_reading"] = importlib.util.module_from_spec(_spec)  # bench/ is no package
+_spec.loader.exec_module(score_reading)
+
 SUBREDDIT = "OldSchoolCool"
 
 
@@ -54,6 +63,8 @@ def main() -> None:
                         help="then also run bench/request_budget.py for this long: 3 processes x 3 threads on one client")
     parser.add_argument("--host", choices=("reddit", "local"), default="reddit",
                         help="reddit: comparisons are profile posts; local: files in a folder behind a web server")
+    parser.add_argument("--scores-per-day", type=int, nargs="*", default=[50, 480],
+                        help="reply rates at which to measure score reading (480 = the default cap of 20 an hour)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
 
@@ -98,8 +109,14 @@ def main() -> None:
     print(f"3. worker: {answered / worker_s:.2f} images/s ({answered} replied posts in {worker_s:.1f} s wall); "
           f"the {MAX_REQUESTS_PER_MINUTE}-requests-a-minute budget slept {slept['seconds']:.1f} s of it "
           f"({slept['seconds'] / worker_s:.0%})")
+    for rate in args.scores_per_day:
+        with tempfile.TemporaryDirectory(prefix="bench-scores-") as tmp:
+            cost = score_reading.measure(rate, Path(tmp))
+        print(f"4. score reading at {rate} replies/day: {cost.requests_per_day:.1f} /api/info requests/day = "
+              f"{cost.per_tracked_reply_per_day:.4f} per tracked reply per day ({cost.tracked_replies} younger than 7 days), "
+              f"{cost.per_new_reply:.3f} per new reply", flush=True)
     if args.budget_seconds > 0:
-        print("4. the shared request budget:", flush=True)
+        print("5. the shared request budget:", flush=True)
         subprocess.run([sys.executable, str(Path(__file__).with_name("request_budget.py")), "--seconds", str(args.budget_seconds)],
                        check=True)
 

@@ -134,6 +134,17 @@ class BackupSettings(_Section):
 
 
 @dataclass(frozen=True, repr=False)
+class ScoresSettings(_Section):
+    """Reading the scores of the bot's own replies back (``bot.reply_scores``), and taking down ones readers voted down."""
+
+    interval_seconds: float = 3600.0  # how often `colorbot run` looks for replies due a look
+    max_age_days: float = 7.0  # replies older than this are no longer read back
+    self_remove: bool = True  # delete a reply (and its comparison) whose score fell to remove_at_or_below
+    remove_at_or_below: int = -1
+    remove_min_age_hours: float = 1.0  # ... but only once it has been up this long
+
+
+@dataclass(frozen=True, repr=False)
 class Settings(_Section):
     """Everything the bot needs to know, with defaults that work for a first dry run."""
 
@@ -154,6 +165,7 @@ class Settings(_Section):
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     serve: ServeSettings = field(default_factory=ServeSettings)
     backup: BackupSettings = field(default_factory=BackupSettings)
+    scores: ScoresSettings = field(default_factory=ScoresSettings)
     detection: dict[str, Any] = field(default_factory=dict)  # passed through to the detector as is
 
     def __post_init__(self) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from colorizer.store import short_id
@@ -52,6 +52,8 @@ class BotMetrics:
                                      ["action"], registry=r)
         self.model_switches = Counter("colorbot_model_switches", "Times this process switched to a newly current model "
                                       "between batches.", registry=r)
+        self.removed_for_score = Counter("colorbot_replies_removed_for_score", "Replies this process took down because "
+                                         "readers voted them to scores.remove_at_or_below.", registry=r)
         for outcome in ("ok", "error"):
             self.polls.labels(outcome)
 
@@ -117,6 +119,35 @@ class QueueCollector(Collector):
         for sha, count in sorted(gauges.replies_by_model.items(), key=lambda kv: kv[0] or ""):
             per_model.add_metric([short_id(sha) if sha else "unrecorded"], count)
         yield per_model
+        yield from verdict_metrics(self.engine)
+
+
+SCORE_BUCKETS = (-5.0, -1.0, 0.0, 1.0, 2.0, 5.0, 10.0, 50.0)
+
+
+def verdict_metrics(engine: Engine) -> Iterator[Metric]:
+    """The readers' verdict per model, from ``reply_scores``: a score histogram, removals, the running canary."""
+    from db.model_switches import ModelSwitches
+    from db.reply_scores import ReplyScores
+
+    verdicts = ReplyScores(engine).verdicts()
+    histogram = HistogramMetricFamily("colorbot_reply_score", "Scores of the bot's replies as last read back, by model.",
+                                      labels=["model"])
+    removals = GaugeMetricFamily("colorbot_replies_removed", "Replies gone, by model and how: removed (by a moderator) "
+                                 "or deleted_for_score (by the bot).", labels=["model", "how"])
+    for sha, verdict in sorted(verdicts.items(), key=lambda kv: kv[0] or ""):
+        model = short_id(sha) if sha else "unrecorded"
+        buckets = [(str(bound), sum(1 for s in verdict.scores if s <= bound)) for bound in SCORE_BUCKETS]
+        histogram.add_metric([model], buckets + [("+Inf", len(verdict.scores))], sum_value=float(sum(verdict.scores)))
+        removals.add_metric([model, "removed"], round(verdict.share_removed * verdict.replies))
+        removals.add_metric([model, "deleted_for_score"], verdict.deleted_for_score)
+    yield histogram
+    yield removals
+    canary = GaugeMetricFamily("colorbot_canary_share", "The share of new posts the canary model answers, by model "
+                               "(absent when none runs).", labels=["model"])
+    if (running := ModelSwitches(engine).canary()) is not None:
+        canary.add_metric([running.model_id], running.share)
+    yield canary
 
 
 class LoadedModelCollector(Collector):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.canary import in_canary
 from colorizer.store import short_id
 from db.model_switches import ModelSwitches
 
@@ -62,6 +63,48 @@ class ModelSource:
         self._fixed = fixed is not None
         self._refused: str | None = None  # the hash whose load failed (logged once; retried when the pointer moves)
         self._configured_sha: str | None = None
+        self._canary: LoadedModel | None = None  # a candidate answering a share of new posts
+        self._canary_share = 0.0
+        self._canary_refused: str | None = None
+
+    @property
+    def canary(self) -> tuple[LoadedModel, float] | None:
+        """The canary model this process holds and its share of posts (None: none runs)."""
+        return (self._canary, self._canary_share) if self._canary is not None else None
+
+    def for_post(self, post_id: str) -> LoadedModel:
+        """The model that answers ``post_id``: the canary for its share of posts (by post id), else the current one."""
+        canary = self._canary
+        if canary is not None and in_canary(post_id, self._canary_share):
+            return canary
+        return self.get()
+
+    def refresh_canary(self) -> None:
+        """Between batches: follow the database's running canary (start, change, end). Never raises."""
+        if self.switches is None or self.settings.model_store is None:
+            return
+        try:
+            running = self.switches.canary()
+        except Exception as exc:  # noqa: BLE001 - the database is away: keep what we have
+            log.warning("model: cannot read the canary (%s); keeping the current state", type(exc).__name__)
+            return
+        if running is None:
+            if self._canary is not None:
+                log.info("model: canary %s ended; the current model answers every post", self._canary.describe())
+            self._canary, self._canary_share = None, 0.0
+            return
+        self._canary_share = running.share
+        if self._canary is not None and self._canary.sha256 == running.sha256 or running.sha256 == self._canary_refused:
+            return
+        from colorizer.store import ModelStore
+
+        wanted = WantedModel(running.sha256, f"canary {running.model_id} ({running.share:.0%} of posts)",
+                             store=ModelStore(self.settings.model_store))
+        try:
+            self._canary = self._load(wanted)
+        except Exception as exc:  # noqa: BLE001 - a canary that cannot load answers nothing; the current model does
+            self._canary, self._canary_refused = None, running.sha256
+            log.error("model: refusing %s: %s; the current model answers every post", wanted.source, exc)
 
     @property
     def loaded(self) -> LoadedModel | None:

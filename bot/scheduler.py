@@ -1,9 +1,10 @@
 """Wire the bot's parts together and run them: once (``run-once``) or on a schedule (``run``).
 
-One scheduler loop (APScheduler's ``BlockingScheduler``) with five jobs: poll every
+One scheduler loop (APScheduler's ``BlockingScheduler``) with six jobs: poll every
 ``poll_interval_seconds``, work the queue every ``worker.interval_seconds``, read the inbox every minute,
-re-check each ban a day after it was seen (``/r/{sub}/about``; due bans are looked for hourly) and
-back up a SQLite database every ``backup.interval_hours`` (``db.backup``).
+re-check each ban a day after it was seen (``/r/{sub}/about``; due bans are looked for hourly), read
+the replies' scores back every ``scores.interval_seconds`` (``bot.reply_scores``) and back up a
+SQLite database every ``backup.interval_hours`` (``db.backup``).
 Each job runs one at a time (``max_instances=1``). A process may take one *role*: ``poller``
 (poll, inbox, ban re-checks: talks to Reddit, never loads the model) or ``worker`` (only works the
 queue), so one poller and many workers, on several machines, share one PostgreSQL queue;
@@ -25,6 +26,7 @@ from bot.hosting import make_host
 from bot.inbox import Inbox
 from bot.metrics import BotMetrics
 from bot.poller import Poller
+from bot.reply_scores import ScoreReader
 from bot.reddit.budget import MAX_REQUESTS_PER_MINUTE, WINDOW_SECONDS, client_key, share_budget
 from bot.reddit.client import make_reddit
 from bot.run_once import RunOnceResult, run_once
@@ -47,8 +49,8 @@ INBOX_INTERVAL_SECONDS = 60.0
 #: The scheduler jobs each role runs; exactly one process should run the poller's (duplicate polls
 #: are harmless, the queue ignores known posts, but they spend Reddit's rate limit twice).
 ROLE_JOBS: dict[str, tuple[str, ...]] = {
-    "all": ("poll", "work", "inbox", "bans", "backup"),
-    "poller": ("poll", "inbox", "bans", "backup"),
+    "all": ("poll", "work", "inbox", "bans", "scores", "backup"),
+    "poller": ("poll", "inbox", "bans", "scores", "backup"),
     "worker": ("work",),
 }
 ROLES = tuple(ROLE_JOBS)
@@ -68,6 +70,7 @@ class Bot:
     inbox: Inbox
     stop: threading.Event
     metrics: BotMetrics = field(default_factory=BotMetrics)  # this process's counters (+ queue gauges)
+    scores: ScoreReader | None = None  # reads the replies' scores back (scheduled: scores.interval_seconds)
 
 
 def build_bot(settings: Settings, reddit: praw.Reddit | None = None, *, colorizer: Colorizer | None = None,
@@ -87,7 +90,8 @@ def build_bot(settings: Settings, reddit: praw.Reddit | None = None, *, colorize
     metrics = BotMetrics().watch_database(engine).watch_reddit(reddit)
     return Bot(settings, reddit, queue, facts, Poller(reddit, queue, facts, settings, metrics=metrics),
                Worker(reddit, queue, facts, settings, host=host, colorizer=colorizer, stop=stop, metrics=metrics),
-               Inbox(reddit, queue, facts, host, metrics=metrics), stop, metrics)
+               Inbox(reddit, queue, facts, host, metrics=metrics), stop, metrics,
+               ScoreReader(reddit, queue, host, settings.scores, metrics))
 
 
 def _guarded(name: str, fn: Any) -> Any:
@@ -139,6 +143,10 @@ def make_scheduler(bot: Bot, role: str = "all") -> Any:
         if not paused("ban re-check"):
             bot.poller.recheck_bans()
 
+    def scores() -> None:
+        if not paused("score reading") and bot.scores is not None:
+            bot.scores.run()
+
     def backup() -> None:
         backup_database(s.database_url, s.backup.dir, s.backup.keep)
 
@@ -147,6 +155,7 @@ def make_scheduler(bot: Bot, role: str = "all") -> Any:
         "work": (work, s.worker.interval_seconds, None),
         "inbox": (inbox, INBOX_INTERVAL_SECONDS, _now()),
         "bans": (bans, BAN_CHECK_INTERVAL_SECONDS, _now()),
+        "scores": (scores, s.scores.interval_seconds, None),
         "backup": (backup, s.backup.interval_hours * 3600, None),  # first run: _backup_due
     }
     for name in ROLE_JOBS[role]:

@@ -160,10 +160,21 @@ def _model(report: StatusReport, now: datetime) -> str:
     else:
         line = (f'<p id="current-model">Current model <code>{escape(current.model_id)}</code> ({escape(current.action)}, '
                 f'{_when(current.switched_at, now)})</p>')
-    rows = [f"<tr><td><code>{escape(short_id(sha)) if sha else 'unrecorded'}</code></td><td>{count}</td></tr>"
-            for sha, count in sorted(g.replies_by_model.items(), key=lambda kv: -kv[1])]
-    table = _table(("model", "posts answered"), rows, "No replies yet.")
-    return f'<section id="model"><h2>Model</h2>{line}{table}</section>'
+    if report.canary is not None:
+        line += (f'<p id="canary">Canary <code>{escape(report.canary[0])}</code> answers {report.canary[1]:.0%} of new posts '
+                 f'(<code>colorbot model compare</code>; <code>model promote</code> or <code>rollback</code> ends it)</p>')
+    rows = []
+    for sha, count in sorted(g.replies_by_model.items(), key=lambda kv: -kv[1]):
+        v = report.verdicts.get(sha)
+        judged = (f"<td>{v.replies}</td><td>{v.median_score:g}</td><td>{v.share_at_or_below_zero:.0%}</td>" if v
+                  else "<td>0</td><td>—</td><td>—</td>")
+        rows.append(f"<tr><td><code>{escape(short_id(sha)) if sha else 'unrecorded'}</code></td><td>{count}</td>{judged}</tr>")
+    table = _table(("model", "posts answered", "read back", "median score", "score ≤ 0"), rows, "No replies yet.")
+    lowest = [f"<tr><td>{row.score}</td><td>{_link(link, 't1_' + row.reply_id)}</td>"
+              f"<td><code>{escape(short_id(row.model_sha256)) if row.model_sha256 else 'unrecorded'}</code></td>"
+              f"<td>{escape(row.state.replace('_', ' '))}</td></tr>" for row, link in report.lowest_replies]
+    worst = _table(("score", "reply", "model", "state"), lowest, "No reply has been read back yet.")
+    return f'<section id="model"><h2>Model</h2>{line}{table}<h3>Lowest-scored replies</h3>{worst}</section>'
 
 
 def _polls(polls: list[PollCursor], now: datetime) -> str:

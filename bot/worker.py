@@ -39,7 +39,7 @@ from bot.batch import PostWork, Settler, Summary, group_by_post, refusal
 from bot.download import DownloadError, DownloadPolicy
 from bot.hosting import HostedImage, HostError, ImageHost, make_host, upload_all
 from bot.metrics import BotMetrics
-from bot.model_source import ModelSource
+from bot.model_source import LoadedModel, ModelSource
 from bot.prepare import HUMAN_COLORIZATION_SUBREDDITS, prepare_post
 from bot.reddit.identity import identity_of
 from bot.reply import Replier
@@ -136,6 +136,7 @@ class Worker:
             return None
         if self.models.refresh():  # a promoted model answers from this batch on
             self.metrics.model_switches.inc()
+        self.models.refresh_canary()
         with self.busy:
             jobs = self.queue.claim(self.worker_id, limit=self.settings.worker.batch_size,
                                     lease_seconds=self.settings.worker.lease_seconds)
@@ -220,23 +221,31 @@ class Worker:
         if not todo:
             return
         started = time.monotonic()
-        try:
-            loaded = self.models.get()
-            model = loaded.colorizer
-            uvs = model.predict([model.prepare(item.gray) for item in todo])  # type: ignore[arg-type]
-            for item, uv in zip(todo, uvs):
-                item.auto = model.finish(item.gray, uv)  # type: ignore[arg-type]
-                item.model_sha256 = loaded.sha256
-        except Exception as exc:  # noqa: BLE001 - the model failed for the batch: retry later
-            log.exception("worker: colorizer failed on a batch of %d", len(todo))
-            self.metrics.error("colorizer", type(exc).__name__)
-            for item in todo:
-                self.settler.fail(item, summary, f"colorizer failed: {type(exc).__name__}: {exc}")
+        groups: dict[int, tuple[LoadedModel, list[PostWork]]] = {}
+        for item in todo:  # a running canary answers its share of posts (by post id)
+            loaded = self.models.for_post(item.post_id)
+            groups.setdefault(id(loaded), (loaded, []))[1].append(item)
+        for loaded, group in groups.values():
+            try:
+                model = loaded.colorizer
+                uvs = model.predict([model.prepare(item.gray) for item in group])  # type: ignore[arg-type]
+                for item, uv in zip(group, uvs):
+                    item.auto = model.finish(item.gray, uv)  # type: ignore[arg-type]
+                    item.model_sha256 = loaded.sha256
+            except Exception as exc:  # noqa: BLE001 - the model failed for the batch: retry later
+                log.exception("worker: colorizer failed on a batch of %d", len(group))
+                self.metrics.error("colorizer", type(exc).__name__)
+                for item in group:
+                    self.settler.fail(item, summary, f"colorizer failed: {type(exc).__name__}: {exc}")
+                failed = {id(item) for item in group}
+                todo = [item for item in todo if id(item) not in failed]
+        if not todo:
             return
         seconds = time.monotonic() - started
         self.metrics.colorize_seconds.observe(seconds)
         self.metrics.images_colorized.inc(len(todo))
-        log.info("worker: colorized %d photos in one batch in %.2fs with %s", len(todo), seconds, loaded.describe())
+        log.info("worker: colorized %d photos in one batch in %.2fs with %s", len(todo), seconds,
+                 " + ".join(loaded.describe() for loaded, _ in groups.values()))
         if time.monotonic() - started > self.settings.worker.lease_seconds / 3:
             for item in todo:
                 for job in item.jobs:

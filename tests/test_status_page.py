@@ -152,8 +152,9 @@ def test_the_page_names_the_current_model_and_replies_per_model(server: StatusSe
     section = html[html.index('<section id="model">'):]
     section = section[:section.index("</section>")]
     assert f"Current model <code>{NEW_MODEL[:12]}</code> (promote" in section
-    rows = re.findall(r"<tr><td><code>(\w+)</code></td><td>(\d+)</td></tr>", section)
-    assert sorted(rows) == sorted([(OLD_MODEL[:12], "1"), (NEW_MODEL[:12], "1")])
+    rows = re.findall(r"<tr><td><code>(\w+)</code></td><td>(\d+)</td><td>(\d+)</td>", section)
+    assert sorted(rows) == sorted([(OLD_MODEL[:12], "1", "0"), (NEW_MODEL[:12], "1", "0")])  # answered, none read back yet
+    assert "No reply has been read back yet." in section
 
 
 def test_healthz_follows_the_last_successful_poll(seeded_url: str, tmp_path: Path) -> None:

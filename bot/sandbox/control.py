@@ -88,3 +88,13 @@ def add_content(call: Call) -> Reply:
     except (TypeError, ValueError, KeyError) as error:
         raise HttpError(400, str(error)) from None
     return json_reply(added)
+
+
+def judge_comment(call: Call) -> Reply:
+    """``POST /_sandbox/comments/{id}`` ``{"score": -3, "removed": false}``: readers' votes and a moderator's removal."""
+    body = json.loads(call.body or b"{}")
+    try:
+        call.world.judge_comment(call.params["id"], score=body.get("score"), removed=bool(body.get("removed", False)))
+    except KeyError:
+        raise HttpError(404, f"no comment {call.params['id']!r}") from None
+    return json_reply({"id": call.params["id"]})

@@ -74,6 +74,7 @@ ROUTES: list[Route] = [
     Route("DELETE", "/_sandbox/faults",                 control.faults_endpoint, auth="none"),
     Route("POST",   "/_sandbox/world",                  control.add_content, auth="none"),
     Route("GET",    "/_sandbox/settings",               control.settings, auth="none"),
+    Route("POST",   "/_sandbox/comments/{id}",          control.judge_comment, auth="none"),
     Route("POST",   "/_sandbox/settings",               control.settings, auth="none"),
 ]
 # fmt: on

@@ -252,6 +252,16 @@ class World:
             comment = self.comments[comment_id]
             comment.author, comment.body, comment.deleted = DELETED, DELETED, True
 
+    def judge_comment(self, comment_id: str, *, score: int | None = None, removed: bool = False) -> None:
+        """What readers and moderators did to a comment: its new ``score``; ``removed`` by a moderator
+        (Reddit then shows author "[deleted]", body "[removed]")."""
+        with self.lock:
+            comment = self.comments[comment_id]
+            if score is not None:
+                comment.score = score
+            if removed:
+                comment.author, comment.body = DELETED, "[removed]"
+
     def find(self, fullname: str) -> Post | Comment | Message | Subreddit | None:
         """Resolve a fullname (``t3_abc``) to a thing."""
         kind, _, ident = fullname.partition("_")
