@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,31 @@ def test_promote_explains_bad_input_in_one_line(tmp_path: Path, test_photos: Pat
     bare.write_text(f'database_url = "sqlite:///{tmp_path / "x.db"}"\n')
     result = runner.invoke(app, ["model", "list", "--config", str(bare)])
     assert result.exit_code == 2 and "no model store configured" in result.output
+
+
+def test_canary_promote_list_rollback_and_promote_to_every_post(tmp_path: Path, test_photos: Path) -> None:
+    neutral = neutral_checkpoint(tmp_path / "neutral.pt")
+    vivid = vivid_checkpoint_file(tmp_path / "vivid.pt")
+    config = write_config(tmp_path, neutral, f"sqlite:///{tmp_path / 'colorbot.db'}")
+    runner = CliRunner()
+
+    def model(*args: str) -> tuple[int, str]:
+        result = runner.invoke(app, ["model", *args, "--config", str(config)])
+        return result.exit_code, result.output
+
+    code, out = model("promote", str(vivid), "--data", str(test_photos), "--canary", "0.1", "--force")
+    assert code == 0 and "answers 10% of new posts" in out, out
+    code, out = model("list")
+    assert "CANARY" in out and "10% of new posts" in out and re.search(r"^c \w{12}", out, re.M), out
+    code, out = model("rollback")
+    assert code == 0 and "canary" in out and "ended" in out
+    assert "CANARY" not in model("list")[1]
+    current = json.loads(model("list", "--json")[1][model("list", "--json")[1].index("{\n"):])["current"]
+    model("promote", str(vivid), "--data", str(test_photos), "--canary", "0.2", "--force")
+    code, out = model("promote")  # no checkpoint: the running canary answers every post
+    assert code == 0 and "promoted canary" in out, out
+    listed = json.loads(model("list", "--json")[1][model("list", "--json")[1].index("{\n"):])
+    assert listed["canary"] is None and listed["current"] != current
+    assert [m["lineage"].get("label") for m in listed["models"] if m["current"]] == ["vivid 0"]
+    code, out = model("promote")
+    assert code == 1 and "no canary runs" in out
