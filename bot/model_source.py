@@ -94,7 +94,8 @@ class ModelSource:
             self._canary, self._canary_share = None, 0.0
             return
         self._canary_share = running.share
-        if self._canary is not None and self._canary.sha256 == running.sha256 or running.sha256 == self._canary_refused:
+        held = self._canary.sha256 if self._canary is not None else None
+        if running.sha256 in (held, self._canary_refused):
             return
         from colorizer.store import ModelStore
 

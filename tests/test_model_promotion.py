@@ -70,17 +70,25 @@ def write_config(folder: Path, model_path: Path, database_url: str) -> Path:
     return config
 
 
-def test_promote_refuses_a_worse_model_force_overrides_and_rollback_returns(tmp_path: Path, test_photos: Path) -> None:
-    neutral = neutral_checkpoint(tmp_path / "neutral.pt")
-    vivid = vivid_checkpoint_file(tmp_path / "vivid.pt")
-    config = write_config(tmp_path, neutral, f"sqlite:///{tmp_path / 'colorbot.db'}")
-    runner = CliRunner()
+class ModelCli:
+    """`colorbot model …` on a store whose configured model is a gray one, beside a vivid checkpoint."""
 
-    def model(*args: str) -> tuple[int, str]:
-        result = runner.invoke(app, ["model", *args, "--config", str(config)])
+    def __init__(self, folder: Path) -> None:
+        self.neutral = neutral_checkpoint(folder / "neutral.pt")
+        self.vivid = vivid_checkpoint_file(folder / "vivid.pt")
+        self.config = write_config(folder, self.neutral, f"sqlite:///{folder / 'colorbot.db'}")
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str) -> tuple[int, str]:
+        result = self.runner.invoke(app, ["model", *args, "--config", str(self.config)])
         if "--json" in args:  # a Rich log handler left by an earlier test in this process may print migration lines first
             return result.exit_code, result.stdout[result.stdout.index("{\n"):]
         return result.exit_code, result.output
+
+
+def test_promote_refuses_a_worse_model_force_overrides_and_rollback_returns(tmp_path: Path, test_photos: Path) -> None:
+    model = ModelCli(tmp_path)
+    neutral, vivid = model.neutral, model.vivid
 
     code, out = model("promote", str(vivid), "--data", str(test_photos))
     assert code == 1, out
@@ -131,14 +139,8 @@ def test_promote_explains_bad_input_in_one_line(tmp_path: Path, test_photos: Pat
 
 
 def test_canary_promote_list_rollback_and_promote_to_every_post(tmp_path: Path, test_photos: Path) -> None:
-    neutral = neutral_checkpoint(tmp_path / "neutral.pt")
-    vivid = vivid_checkpoint_file(tmp_path / "vivid.pt")
-    config = write_config(tmp_path, neutral, f"sqlite:///{tmp_path / 'colorbot.db'}")
-    runner = CliRunner()
-
-    def model(*args: str) -> tuple[int, str]:
-        result = runner.invoke(app, ["model", *args, "--config", str(config)])
-        return result.exit_code, result.output
+    model = ModelCli(tmp_path)
+    vivid = model.vivid
 
     code, out = model("promote", str(vivid), "--data", str(test_photos), "--canary", "0.1", "--force")
     assert code == 0 and "answers 10% of new posts" in out, out
@@ -147,11 +149,11 @@ def test_canary_promote_list_rollback_and_promote_to_every_post(tmp_path: Path, 
     code, out = model("rollback")
     assert code == 0 and "canary" in out and "ended" in out
     assert "CANARY" not in model("list")[1]
-    current = json.loads(model("list", "--json")[1][model("list", "--json")[1].index("{\n"):])["current"]
+    current = json.loads(model("list", "--json")[1])["current"]
     model("promote", str(vivid), "--data", str(test_photos), "--canary", "0.2", "--force")
     code, out = model("promote")  # no checkpoint: the running canary answers every post
     assert code == 0 and "promoted canary" in out, out
-    listed = json.loads(model("list", "--json")[1][model("list", "--json")[1].index("{\n"):])
+    listed = json.loads(model("list", "--json")[1])
     assert listed["canary"] is None and listed["current"] != current
     assert [m["lineage"].get("label") for m in listed["models"] if m["current"]] == ["vivid 0"]
     code, out = model("promote")
