@@ -84,7 +84,8 @@ def run_once(bot: Bot, posts: list[str] | tuple[str, ...] = (), *, max_wait: flo
         if bot.stop.is_set() or (work.stopped_because or "").startswith("reply budget"):
             break
         resume = _resume_at(bot)
-        if resume is None or idle_rounds >= 2 or not waiter.wait_until(resume, "the queue"):
+        paused = bot.worker.paused_until is not None and resume == bot.worker.paused_until
+        if resume is None or idle_rounds >= 2 or not waiter.wait_until(resume, "Reddit's pause" if paused else "the next job due"):
             break
         total.stopped_because = None
     result = RunOnceResult(poll, total, bot.queue.counts_by_state(), waited_seconds=waiter.waited)
@@ -104,7 +105,7 @@ class _Waiter:
         if seconds > self.max_wait:
             return False
         if seconds > 0:
-            log.info("run-once: waiting %.1fs for %s (Reddit asked to pause; --max-wait %.0fs)", seconds, what, self.max_wait)
+            log.info("run-once: waiting %.1fs for %s (--max-wait %.0fs)", seconds, what, self.max_wait)
             self.sleep(seconds + 0.05)
             self.waited += seconds
         self.bot.worker.paused_until = None
