@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -89,7 +91,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")  # first: WAL switch may wait
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _switch_to_wal(cursor, busy_timeout_ms / 1000)
             cursor.execute("PRAGMA foreign_keys = ON")
         finally:
             cursor.close()
@@ -98,6 +100,26 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _switch_to_wal(cursor: Any, timeout_s: float) -> None:
+    """``PRAGMA journal_mode = WAL``, retried while the file is locked.
+
+    On a new file the switch needs the exclusive lock. When another process is committing its
+    first (rollback-journal) transaction, SQLite answers "database is locked" at once instead of
+    calling the busy handler (it would deadlock), so the switch is retried here until the timeout.
+    """
+    deadline = time.monotonic() + timeout_s
+    delay = 0.01
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.5)
 
 
 def writer(engine: Engine) -> Engine:
