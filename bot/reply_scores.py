@@ -119,6 +119,7 @@ def reading_of(reply_id: str, comment: dict[str, Any] | None, post: dict[str, An
     score = int(comment.get("score") or 0)
     if comment.get("body") == REMOVED_BODY or comment.get("removed_by_category") or comment.get("banned_by"):
         return Reading(reply_id, score, REMOVED)
-    if post is None or str(post.get("author")) == DELETED or post.get("removed_by_category") is not None:
+    author = post.get("author") if post is not None else None  # PRAW turns "[deleted]" into None
+    if post is None or author is None or str(author) == DELETED or post.get("removed_by_category") is not None:
         return Reading(reply_id, score, POST_DELETED)
     return Reading(reply_id, score, LIVE)

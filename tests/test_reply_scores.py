@@ -232,3 +232,16 @@ def test_metrics_and_status_page_show_the_readers_verdict(tmp_path: Path, sandbo
     assert 'id="canary"' in page and "10% of new posts" in page
     lowest = page.index("Lowest-scored replies")
     assert page.index("<td>-4</td>", lowest) < page.index(f"t1_{reply_of(bot, 'gal001')}", lowest)  # lowest first
+
+
+def test_reading_a_reply_as_praw_hands_it_over() -> None:
+    from bot.reply_scores import reading_of
+    from db.reply_scores import Reading
+
+    live_post = {"author": "someone", "removed_by_category": None}
+    assert reading_of("c1", {"score": 3, "body": "colorized"}, live_post) == Reading("c1", 3, LIVE)
+    assert reading_of("c1", {"score": 3, "body": "[removed]"}, live_post).state == REMOVED
+    assert reading_of("c1", None, live_post).state == REMOVED  # Reddit no longer lists it
+    # PRAW turns a deleted author into None; some deleted posts have removed_by_category null (README fact 6)
+    assert reading_of("c1", {"score": -1, "body": "x"}, {"author": None, "removed_by_category": None}).state == POST_DELETED
+    assert reading_of("c1", {"score": 2, "body": "x"}, None).state == POST_DELETED
