@@ -142,6 +142,12 @@ class Settler:
         self.settle(item, summary, "rescheduled", f"{reason}; again at {at.isoformat(timespec='seconds')}",
                     lambda job: self.queue.reschedule(job, at, reason))
 
+    def wait_for_reddit(self, item: PostWork, summary: Summary, reason: str, until: datetime) -> None:
+        """Reddit asked every call to wait (429, spent window, credentials): the post comes back at ``until``
+        and the batch stops calling Reddit."""
+        summary.stopped_because = f"Reddit asked to pause: {reason}"
+        self.reschedule(item, summary, reason, until)
+
     def fail_quietly(self, item: PostWork, summary: Summary, reason: str) -> None:
         """Fail for a retry if the queue is reachable; otherwise the lease runs out and another claim retries."""
         try:

@@ -209,7 +209,6 @@ class Replier:
             until = now + timedelta(seconds=action.delay_seconds)
             self.paused_until = until
             self.pause(until)
-            summary.stopped_because = f"Reddit asked to pause: {action.reason}"
-            self.settler.reschedule(item, summary, reason, until)
+            self.settler.wait_for_reddit(item, summary, reason, until)
         else:
             self.settler.fail(item, summary, reason, retry_at=now + timedelta(seconds=action.delay_seconds))

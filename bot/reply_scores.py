@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.reddit.errors import action_for
+from bot.reddit.posts import DELETED
 from bot.reply_removal import remove_reply
 from db.reply_scores import LIVE, POST_DELETED, REMOVED, Reading, ReplyScores, overdue
 from db.types import as_utc, utcnow
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 THINGS_PER_REQUEST = 100  # /api/info's limit; each reply is read with its post: 50 replies a request
-DELETED, REMOVED_BODY = "[deleted]", "[removed]"
+REMOVED_BODY = "[removed]"
 
 
 @dataclass

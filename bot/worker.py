@@ -280,8 +280,7 @@ class Worker:
                 if result.pause_seconds > 0:  # Reddit asked every call to wait: not the job's fault
                     until = utcnow() + timedelta(seconds=result.pause_seconds)
                     self._pause(until)
-                    summary.stopped_because = f"Reddit asked to pause: {result}"
-                    self.settler.reschedule(item, summary, f"publishing: {result}", until)
+                    self.settler.wait_for_reddit(item, summary, f"publishing: {result}", until)
                     continue
                 self.settler.fail(item, summary, f"publishing failed: {result}", permanent=not result.retryable)
                 continue
