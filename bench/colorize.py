@@ -1,14 +1,17 @@
-"""Speed and memory of `colorbot colorize`, as ratios measured in one run.
+"""Speed and memory of `colorbot colorize`, as ratios measured in one run, for each CPU engine
+(PyTorch and ONNX Runtime) side by side.
 
-1. 12-MP JPEG: median end-to-end colorize time for one image ÷ Pillow's own decode + re-encode
-   of the same file (the floor of any pipeline). Target ≤ 2.5 on a 2-core CPU.
-2. Peak RSS of a fresh `colorbot colorize` process on a 50-MP image (target < 1.5 GB), next to
+1. The net alone: milliseconds per image at the render size (a 4:3 photo's 256×192 input, flip
+   averaging as the model ships it), one image and a batch of 8.
+2. 12-MP JPEG: median end-to-end colorize time for one image ÷ Pillow's own decode + re-encode
+   of the same file (the floor of any pipeline). Target ≤ 1.5 on a 2-core CPU.
+3. Peak RSS of a fresh `colorbot colorize` process on a 50-MP image (target < 1.5 GB), next to
    the RSS of the same process on a tiny image (what torch and the model cost by themselves).
-3. A folder of 200 one-megapixel photos: images/s and the share of time the model is busy.
-4. With a GPU: images/s for batches at render sizes 256 and 512, against the FLOP bound at the
+4. A folder of 200 one-megapixel photos: images/s and the share of time the model is busy.
+5. With a GPU: images/s for batches at render sizes 256 and 512, against the FLOP bound at the
    measured bf16 matmul peak.
 
-Usage: python bench/colorize.py [--model CKPT] [--quick]
+Usage: python bench/colorize.py [--model CKPT] [--quick] [--engine torch|onnx (default: both)]
 """
 
 from __future__ import annotations
@@ -66,7 +69,8 @@ def model_path(requested: str | None, workdir: Path) -> Path:
 
 def bench_single_image(colorizer: Colorizer, workdir: Path, repeats: int) -> dict:
     source = workdir / "photo12mp.jpg"
-    photo_of_size(12).save(source, quality=90)
+    if not source.exists():
+        photo_of_size(12).save(source, quality=90)
     floor_out = workdir / "floor.jpg"
 
     def pillow_floor() -> None:
@@ -84,10 +88,19 @@ def bench_single_image(colorizer: Colorizer, workdir: Path, repeats: int) -> dic
     ours = median_seconds(colorize_one, repeats)
     with Image.open(source) as image:
         size = image.size
-    return {"image": f"{size[0]}x{size[1]} JPEG", "pillow_decode_encode_s": round(floor, 3), "colorize_s": round(ours, 3), "ratio": round(ours / floor, 2)}
+    return {"image": f"{size[0]}x{size[1]} JPEG", "pillow_decode_encode_s": round(floor, 3), "colorize_s": round(ours, 3),
+            "marginal_s": round(ours - floor, 3), "ratio": round(ours / floor, 2)}
 
 
-def peak_rss_mb(image_path: Path, model: Path, workdir: Path) -> float:
+def bench_net(colorizer: Colorizer, repeats: int) -> dict:
+    """Milliseconds per image of the net alone (as ``predict`` runs it) on a 4:3 photo's render input."""
+    prepared = colorizer.prepare(photo_of_size(1.0).convert("L"))
+    single = median_seconds(lambda: colorizer.predict([prepared]), repeats * 4)
+    batch = median_seconds(lambda: colorizer.predict([prepared] * 8), repeats)
+    return {"input": "x".join(map(str, prepared[0].shape[1:])), "ms_per_image": round(single * 1e3, 1), "ms_per_image_batch8": round(batch * 1e3 / 8, 1)}
+
+
+def peak_rss_mb(image_path: Path, model: Path, workdir: Path, engine: str) -> float:
     """Peak RSS of a fresh colorize process, read by the child itself from VmHWM.
 
     (``ru_maxrss`` would not do: Linux carries it across exec from the forking parent.)
@@ -96,7 +109,7 @@ def peak_rss_mb(image_path: Path, model: Path, workdir: Path) -> float:
         "import re, sys\n"
         "from bot.cli import app\n"
         "try:\n"
-        f"    app(['colorize', {str(image_path)!r}, '-o', {str(workdir / 'rss')!r}, '--model', {str(model)!r}, '-q'])\n"
+        f"    app(['colorize', {str(image_path)!r}, '-o', {str(workdir / 'rss')!r}, '--model', {str(model)!r}, '--engine', {engine!r}, '-q'])\n"
         "except SystemExit as e:\n"
         "    code = e.code\n"
         "hwm = re.search(r'VmHWM:\\s+(\\d+) kB', open('/proc/self/status').read()).group(1)\n"
@@ -109,23 +122,25 @@ def peak_rss_mb(image_path: Path, model: Path, workdir: Path) -> float:
     return float(done.stderr.strip().splitlines()[-1])
 
 
-def bench_memory(model: Path, workdir: Path) -> dict:
-    big = workdir / "photo50mp.jpg"
-    photo_of_size(50, seed=1).save(big, quality=90)
-    tiny = workdir / "tiny.jpg"
-    photo_of_size(0.01).save(tiny)
+def bench_memory(model: Path, workdir: Path, engine: str) -> dict:
+    big, tiny = workdir / "photo50mp.jpg", workdir / "tiny.jpg"
+    if not big.exists():
+        photo_of_size(50, seed=1).save(big, quality=90)
+        photo_of_size(0.01).save(tiny)
     with Image.open(big) as image:
         size = image.size
-    return {"image": f"{size[0]}x{size[1]} JPEG", "peak_rss_mb_50mp": round(peak_rss_mb(big, model, workdir)), "peak_rss_mb_tiny_image": round(peak_rss_mb(tiny, model, workdir))}
+    return {"image": f"{size[0]}x{size[1]} JPEG", "peak_rss_mb_50mp": round(peak_rss_mb(big, model, workdir, engine)),
+            "peak_rss_mb_tiny_image": round(peak_rss_mb(tiny, model, workdir, engine))}
 
 
 def bench_folder(colorizer: Colorizer, workdir: Path, count: int) -> dict:
     folder = workdir / "folder"
-    folder.mkdir()
-    base = photo_of_size(1.0)
-    for index in range(count):
-        base.rotate(index % 4 * 90, expand=True).save(folder / f"{index:03d}.jpg", quality=90)
-    items = [BatchItem(p, workdir / "folder-out" / p.stem) for p in sorted(folder.iterdir())]
+    if not folder.exists():
+        folder.mkdir()
+        base = photo_of_size(1.0)
+        for index in range(count):
+            base.rotate(index % 4 * 90, expand=True).save(folder / f"{index:03d}.jpg", quality=90)
+    items = [BatchItem(p, workdir / f"folder-out-{colorizer.engine}" / p.stem) for p in sorted(folder.iterdir())]
     report = BatchColorizer(colorizer, batch_size=8, workers=2).run(items)
     assert not report.failed
     return {"images": count, "images_per_s": round(count / report.seconds, 2), "model_busy_fraction": round(report.model_busy_fraction, 2)}
@@ -156,25 +171,48 @@ def bench_gpu(colorizer: Colorizer) -> dict:
     return results
 
 
+SIDE_BY_SIDE = (("net ms per image (batch 1)", "net", "ms_per_image"), ("net ms per image (batch 8)", "net", "ms_per_image_batch8"),
+                ("1-MP folder images/s", "folder_1mp", "images_per_s"), ("12-MP colorize ÷ Pillow floor", "single_12mp", "ratio"),
+                ("12-MP marginal s over the floor", "single_12mp", "marginal_s"), ("50-MP peak RSS MB", "memory", "peak_rss_mb_50mp"))
+
+
+def print_side_by_side(results: dict) -> None:
+    """One line per measure: each engine's number and ONNX Runtime's over PyTorch's."""
+    engines = [e for e in ("torch", "onnx") if e in results["engines"]]
+    print(f"{'':34}" + "".join(f"{e:>10}" for e in engines) + ("   onnx/torch" if len(engines) == 2 else ""))
+    for label, section, key in SIDE_BY_SIDE:
+        values = [results["engines"][e][section][key] for e in engines]
+        ratio = f"   {values[1] / values[0]:.2f}" if len(values) == 2 and values[0] else ""
+        print(f"{label:34}" + "".join(f"{v:>10}" for v in values) + ratio)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", help="checkpoint (default: the shipped model, else a random efficientnet_lite0)")
     parser.add_argument("--quick", action="store_true", help="fewer repeats and a 40-image folder")
+    parser.add_argument("--engine", choices=("torch", "onnx"), action="append", help="measure only this engine (repeatable; default: both)")
     args = parser.parse_args()
+    repeats = 3 if args.quick else 7
     with tempfile.TemporaryDirectory(prefix="colorbot-bench-") as tmp:
         workdir = Path(tmp)
         model = model_path(args.model, workdir)
-        colorizer = Colorizer.from_checkpoint(model)
-        results = {"model": str(model), "net": describe(colorizer.model.config), "device": str(colorizer.device), "render_size": colorizer.render_size, "torch_threads": torch.get_num_threads()}
-        results["single_12mp"] = bench_single_image(colorizer, workdir, 3 if args.quick else 7)
-        print(json.dumps(results["single_12mp"]), flush=True)
-        results["memory"] = bench_memory(model, workdir)
-        print(json.dumps(results["memory"]), flush=True)
-        results["folder_1mp"] = bench_folder(colorizer, workdir, 40 if args.quick else 200)
-        print(json.dumps(results["folder_1mp"]), flush=True)
-        if colorizer.device.type == "cuda":
-            results["gpu"] = bench_gpu(colorizer)
+        results: dict = {"model": str(model), "torch_threads": torch.get_num_threads(), "engines": {}}
+        for engine in args.engine or ("torch", "onnx"):
+            colorizer = Colorizer.from_checkpoint(model, engine=engine)
+            measured = results["engines"][engine] = {"engine": colorizer.engine, "device": str(colorizer.device)}
+            results.update(net=describe(colorizer.model.config), render_size=colorizer.render_size)
+            measured["net"] = bench_net(colorizer, repeats)
+            print(engine, json.dumps(measured["net"]), flush=True)
+            measured["single_12mp"] = bench_single_image(colorizer, workdir, repeats)
+            print(engine, json.dumps(measured["single_12mp"]), flush=True)
+            measured["memory"] = bench_memory(model, workdir, engine)
+            print(engine, json.dumps(measured["memory"]), flush=True)
+            measured["folder_1mp"] = bench_folder(colorizer, workdir, 40 if args.quick else 200)
+            print(engine, json.dumps(measured["folder_1mp"]), flush=True)
+            if colorizer.device.type == "cuda":
+                results["gpu"] = bench_gpu(colorizer)
         print(json.dumps(results, indent=2))
+        print_side_by_side(results)
 
 
 if __name__ == "__main__":

@@ -1,16 +1,17 @@
 """Speed and memory of `colorbot colorize` on films, as ratios measured in one run.
 
-1. frames/s at 360p and 1080p on a real clip (Debian python3-imageio's cockatoo.mp4, made black
-   and white and scaled), against PyAV's own decode + encode of the same clip with the same
-   encoder settings (the floor of any pipeline that re-encodes), and against real time; also
-   frame by frame (the flow filter's cost) and with the net on every 2nd / 4th frame.
+1. frames/s at 360p, 720p and 1080p on a real clip (Debian python3-imageio's cockatoo.mp4, made
+   black and white and scaled) with each CPU engine (PyTorch, ONNX Runtime) side by side, against
+   PyAV's own decode + encode of the same clip with the same encoder settings (the floor of any
+   pipeline that re-encodes) and against real time; with the default engine also frame by frame
+   (the flow filter's cost) and with the net on every 2nd / 4th frame.
 2. Memory of a fresh process on 360p and 1080p clips of growing length: its RSS once the model
    is loaded, and its peak while colorizing (sampled); the difference is what the film costs, and
    flat in the film's length means the whole film is never held.
 3. With a GPU: frames/s at 1080p with larger frame batches.
 
 Needs the clips: python -m training.fetch_clips data/clips
-Usage: python bench/video.py [--clips data/clips] [--seconds 6] [--quick]
+Usage: python bench/video.py [--clips data/clips] [--seconds 6] [--quick] [--engine torch|onnx]
 """
 
 from __future__ import annotations
@@ -133,31 +134,38 @@ def main() -> int:
     parser.add_argument("--clips", type=Path, default=Path("data/clips"))
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--quick", action="store_true", help="shorter clips and RSS lengths")
+    parser.add_argument("--engine", choices=("torch", "onnx"), action="append", help="time only this engine (repeatable; default: both)")
     args = parser.parse_args()
     source = args.clips / SOURCE
     if not source.exists():
         sys.exit(f"{source} is missing: python -m training.fetch_clips {args.clips}")
     seconds = 2.0 if args.quick else args.seconds
-    colorizer = Colorizer.from_checkpoint(device="cpu")
-    report: dict[str, object] = {"cpu_threads": torch.get_num_threads()}
+    engines = {name: Colorizer.from_checkpoint(device="cpu", engine=name) for name in (args.engine or ("torch", "onnx"))}
+    colorizer = Colorizer.from_checkpoint(device="cpu")  # what `colorbot colorize` runs by default
+    report: dict[str, object] = {"cpu_threads": torch.get_num_threads(), "default_engine": colorizer.engine}
     with tempfile.TemporaryDirectory(prefix="colorbot-bench-video-") as tmp:
         work = Path(tmp)
         warm = write_gray_clip(source, work / "warm-up.mp4", (640, 360), 1)  # the first run pays oneDNN's and DIS's set-up
-        colorize_seconds(colorizer, warm, work / "warm-up", temporal=True)
-        for name, size in (("360p", (640, 360)), ("1080p", (1920, 1080))):
+        for runner in engines.values():
+            colorize_seconds(runner, warm, work / "warm-up", temporal=True)
+        for name, size in (("360p", (640, 360)), ("720p", (1280, 720)), ("1080p", (1920, 1080))):
             clip = write_gray_clip(source, work / f"{name}.mp4", size, seconds)
             floor = floor_seconds(clip, work)
-            temporal, frames = colorize_seconds(colorizer, clip, work / f"{name}-temporal", temporal=True)
+            timed = {engine: colorize_seconds(runner, clip, work / f"{name}-{engine}", temporal=True) for engine, runner in engines.items()}
+            frames = next(iter(timed.values()))[1]
+            row: dict[str, object] = {"frames": frames, "floor_fps": round(frames / floor, 1)}
+            for engine, (elapsed, _) in timed.items():
+                row[engine] = {"colorize_fps": round(frames / elapsed, 1), "colorize_over_floor": round(elapsed / floor, 2),
+                               "x_real_time_20fps": round(frames / elapsed / 20, 2), "x_real_time_29.97fps": round(frames / elapsed / 29.97, 2)}
+            if len(timed) == 2:
+                row["onnx_over_torch_fps"] = round(timed["torch"][0] / timed["onnx"][0], 2)
+            temporal = timed.get(colorizer.engine, (None,))[0] or colorize_seconds(colorizer, clip, work / f"{name}-default", temporal=True)[0]
             per_frame, _ = colorize_seconds(colorizer, clip, work / f"{name}-per-frame", temporal=False)
             keyframes = {k: colorize_seconds(colorizer, clip, work / f"{name}-k{k}", temporal=True, keyframe_interval=k)[0] for k in (2, 4)}
-            report[name] = {
-                "frames": frames, "floor_fps": round(frames / floor, 1), "colorize_fps": round(frames / temporal, 1),
-                "per_frame_fps": round(frames / per_frame, 1), "colorize_over_floor": round(temporal / floor, 2),
-                **{f"keyframe_{k}_fps": round(frames / t, 1) for k, t in keyframes.items()},
-                "temporal_cost": round(temporal / per_frame, 2),
-                "x_real_time_20fps": round(frames / temporal / 20, 2), "x_real_time_29.97fps": round(frames / temporal / 29.97, 2),
-            }
-            print(name, json.dumps(report[name]), flush=True)
+            row[f"{colorizer.engine} (default)"] = {"per_frame_fps": round(frames / per_frame, 1), "temporal_cost": round(temporal / per_frame, 2),
+                                                    **{f"keyframe_{k}_fps": round(frames / t, 1) for k, t in keyframes.items()}}
+            report[name] = row
+            print(name, json.dumps(row), flush=True)
         rss_lengths = {"360p": ((640, 360), (2, 8, 24) if args.quick else (5, 20, 60)),
                        "1080p": ((1920, 1080), (2, 6) if args.quick else (10, 40))}
         for name, (size, lengths) in rss_lengths.items():

@@ -154,6 +154,7 @@ class Settings(_Section):
     model_store: Path | None = None  # promoted models (`colorbot model`); the database names the current one
     render_size: int | None = None  # None: the checkpoint's
     device: str = "auto"
+    engine: str = "auto"  # auto: ONNX Runtime on the CPU, PyTorch on a GPU; torch | onnx to choose
     poll_interval_seconds: float = 60.0
     catch_up_hours: float = 24.0  # after downtime, page back to the newest post seen, but no further than this
     reply_template: str = DEFAULT_REPLY_TEMPLATE
@@ -271,6 +272,8 @@ def _known_env_names() -> set[str]:
 
 #: Variables with the prefix that are not settings: the test suite's own switches (see .ci/run).
 NOT_SETTINGS_PREFIXES = ("COLORBOT_TEST_", "COLORBOT_REQUIRE_")
+#: Variables with the prefix that the colorizer reads itself (``colorizer.onnx_graph.cache_dir``).
+NOT_SETTINGS_NAMES = ("COLORBOT_CACHE_DIR",)
 
 
 def _warn_unknown_env(environ: Mapping[str, str]) -> None:
@@ -278,7 +281,7 @@ def _warn_unknown_env(environ: Mapping[str, str]) -> None:
     known = _known_env_names()
     exempt = (env_name("detection") + "_", *NOT_SETTINGS_PREFIXES)
     for name in sorted(environ):
-        if name.startswith(ENV_PREFIX) and name not in known and not name.startswith(exempt):
+        if name.startswith(ENV_PREFIX) and name not in known and name not in NOT_SETTINGS_NAMES and not name.startswith(exempt):
             log.warning("ignoring unknown environment variable %s", name)
 
 
@@ -357,6 +360,7 @@ def _validate(s: Settings) -> None:
     need(bool(s.subreddits), ("subreddits",), "name at least one subreddit")
     need(all(re.fullmatch(r"[A-Za-z0-9_]{2,21}", n) for n in s.subreddits), ("subreddits",), "not a subreddit name (no r/ prefix)")
     need(s.render_size is None or s.render_size >= 32, ("render_size",), "must be at least 32")
+    need(s.engine in ("auto", "torch", "onnx"), ("engine",), "must be auto, torch or onnx")
     need(s.poll_interval_seconds > 0, ("poll_interval_seconds",), "must be positive")
     need(s.catch_up_hours > 0, ("catch_up_hours",), "must be positive")
     need(s.max_replies_per_hour >= 0, ("max_replies_per_hour",), "must not be negative")

@@ -184,9 +184,10 @@ class ModelSource:
 
         path = wanted.store.verified_path(wanted.sha256) if wanted.store is not None and wanted.sha256 else wanted.path
         assert path is not None
-        colorizer = Colorizer.from_checkpoint(path, render_size=self.settings.render_size, device=self.settings.device)
+        colorizer = Colorizer.from_checkpoint(path, render_size=self.settings.render_size, device=self.settings.device,
+                                             engine=self.settings.engine)
         if wanted.store is not None and file_sha256(path) != wanted.sha256:  # replaced while it was being read
             raise StoreError(f"{path} changed while it was loaded")
         loaded = LoadedModel(colorizer, wanted.sha256, wanted.source)
-        log.info("model: %s loaded (render size %d, %s)", loaded.describe(), colorizer.render_size, colorizer.device)
+        log.info("model: %s loaded (render size %d, %s, %s)", loaded.describe(), colorizer.render_size, colorizer.device, colorizer.engine)
         return loaded

@@ -17,8 +17,16 @@ DEFAULT_EPS = 1e-3  # in gray units² ([0, 1] gray): texture weaker than ~0.03 d
 
 
 def box_mean(x: torch.Tensor, radius: int) -> torch.Tensor:
-    """Mean over a (2r+1)² window, averaging only the pixels inside the image at the borders."""
-    return F.avg_pool2d(x, 2 * radius + 1, stride=1, padding=radius, count_include_pad=False)
+    """Mean over a (2r+1)² window, averaging only the pixels inside the image at the borders.
+
+    Written as window sums (a depthwise convolution) over window counts rather than as an average
+    pool: the same numbers, and ONNX Runtime runs convolutions several times faster than its
+    border-aware AveragePool (a tenth of the whole net's time on the CPU).
+    """
+    size = 2 * radius + 1
+    sums = F.conv2d(x, x.new_ones(x.shape[1], 1, size, size), padding=radius, groups=x.shape[1])
+    counts = F.conv2d(x.new_ones(1, 1, x.shape[-2], x.shape[-1]), x.new_ones(1, 1, size, size), padding=radius)
+    return sums / counts
 
 
 def guided_upsample(src: torch.Tensor, guide_small: torch.Tensor, guide: torch.Tensor,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,8 +10,10 @@ import torch
 from PIL import Image
 
 from colorizer.checkpoint import DEFAULT_CHECKPOINT, DEFAULT_RENDER_SIZE, load_checkpoint
+from colorizer.engines import select_runner
 from colorizer.ensemble import ChromaEnsemble
 from colorizer.fullres import recombine, small_gray
+from colorizer.inference_net import InferenceNet
 from colorizer.model import ColorizerNet
 
 
@@ -26,19 +27,15 @@ def pick_device(requested: str = "auto") -> torch.device:
     return device
 
 
-def _autocast(device: torch.device) -> contextlib.AbstractContextManager[object]:
-    """bf16 autocast on GPUs that support it (fp16 otherwise); full precision on CPU."""
-    if device.type != "cuda":
-        return contextlib.nullcontext()
-    dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return torch.autocast("cuda", dtype=dtype)
-
-
 class Colorizer:
-    """A loaded model plus how to run it: device, render size and chroma strength."""
+    """A loaded model plus how to run it: device, engine, render size and chroma strength.
+
+    ``engine`` (``colorizer.engines``): ``auto`` runs ONNX Runtime on the CPU and PyTorch on a GPU;
+    ``checkpoint`` is the file the model came from, beside which its ONNX graph may sit.
+    """
 
     def __init__(self, model: ColorizerNet | ChromaEnsemble, *, render_size: int = DEFAULT_RENDER_SIZE, device: str = "auto", saturation: float = 1.0,
-                 meta: dict | None = None, flip_average: bool | None = None) -> None:
+                 meta: dict | None = None, flip_average: bool | None = None, engine: str = "auto", checkpoint: str | Path | None = None) -> None:
         self.device = pick_device(device)
         self.model = model.eval().to(self.device)
         if self.device.type == "cuda":
@@ -49,24 +46,34 @@ class Colorizer:
         # Average the chroma of the image and of its mirror image (twice the compute): colour the
         # net is unsure of tends to differ between the two and cancels towards neutral.
         self.flip_average = bool(self.meta.get("flip_average", False)) if flip_average is None else flip_average
+        self.net = InferenceNet(self.model, self.flip_average)
+        self.runner = select_runner(self.net, self.device, engine, checkpoint)
+
+    @property
+    def engine(self) -> str:
+        """The engine that runs the net: ``onnx`` or ``torch``."""
+        return self.runner.name
 
     @classmethod
-    def from_checkpoint(cls, path: str | Path | None = None, *, render_size: int | None = None, device: str = "auto", saturation: float | None = None) -> Colorizer:
+    def from_checkpoint(cls, path: str | Path | None = None, *, render_size: int | None = None, device: str = "auto", saturation: float | None = None,
+                        engine: str = "auto") -> Colorizer:
         """Load a checkpoint (the shipped default when ``path`` is None); settings default to its metadata."""
-        model, meta = load_checkpoint(path or DEFAULT_CHECKPOINT)
+        path = Path(path or DEFAULT_CHECKPOINT)
+        model, meta = load_checkpoint(path)
         return cls(
             model,
             render_size=render_size or int(meta.get("render_size", DEFAULT_RENDER_SIZE)),
             device=device,
             saturation=saturation if saturation is not None else float(meta.get("saturation", 1.0)),
             meta=meta,
+            engine=engine,
+            checkpoint=path,
         )
 
     def prepare(self, luma: Image.Image) -> tuple[torch.Tensor, tuple[int, int]]:
         """The net's input for one mode-L image (cheap; safe to call from loader threads)."""
         return small_gray(luma, self.render_size, self.model.size_multiple)
 
-    @torch.inference_mode()
     def predict(self, prepared: Sequence[tuple[torch.Tensor, tuple[int, int]]]) -> list[torch.Tensor]:
         """Chroma (2, h, w) sigmoid units on the CPU for each prepared input, batched by shape."""
         results: list[torch.Tensor | None] = [None] * len(prepared)
@@ -74,14 +81,7 @@ class Colorizer:
         for index, (tensor, _) in enumerate(prepared):
             by_shape[tuple(tensor.shape)].append(index)
         for indices in by_shape.values():
-            batch = torch.stack([prepared[i][0] for i in indices]).to(self.device, non_blocking=True)
-            if self.device.type == "cuda":
-                batch = batch.contiguous(memory_format=torch.channels_last)
-            with _autocast(self.device):
-                output = self.model(batch)
-                if self.flip_average:
-                    output = (output + self.model(batch.flip(-1)).flip(-1)) / 2
-            output = output.float().cpu()
+            output = self.runner(torch.stack([prepared[i][0] for i in indices]))
             for row, index in enumerate(indices):
                 height, width = prepared[index][1]
                 results[index] = output[row, :, :height, :width]

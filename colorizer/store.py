@@ -4,6 +4,7 @@ Layout (everything written atomically, nothing ever rewritten in place but the s
 
     STORE/models/<sha256>.pt     the checkpoint, byte for byte as promoted
     STORE/models/<sha256>.json   {"id", "sha256", "created", "source", "lineage", "scores"}
+    STORE/models/<sha256>.<digest>.onnx   its ONNX graph for CPU inference (``colorizer.onnx_graph``)
 
 A model's id is the first 12 hex digits of its SHA-256. The store only keeps files; which one is
 *current* is recorded by whoever serves them (the bot's database), so several machines that share
@@ -123,6 +124,8 @@ class ModelStore:
         """Forget a model (its record first, so a reader never finds a record without its file)."""
         (self.models_dir / f"{sha256}.json").unlink(missing_ok=True)
         (self.models_dir / f"{sha256}.pt").unlink(missing_ok=True)
+        for graph in self.models_dir.glob(f"{sha256}.*.onnx"):
+            graph.unlink(missing_ok=True)
 
     def get(self, ref: str) -> StoredModel:
         """A model by full hash or a unique prefix of it (ids are 12-digit prefixes)."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +18,21 @@ from colorizer.model import ColorizerNet, build_colorizer
 from tests.db_backends import database_url, postgres_url  # noqa: F401 - fixtures: SQLite and PostgreSQL
 
 TEST_RENDER_SIZE = 64
+
+
+@pytest.fixture(scope="session", autouse=True)
+def onnx_graph_cache() -> Iterator[Path]:
+    """A cache of exported ONNX graphs for this run only (a user's ~/.cache is not touched); the
+    test models are few and seeded, so each graph is exported once and shared like a user's cache."""
+    folder = Path(tempfile.mkdtemp(prefix="colorbot-test-cache-"))
+    before = os.environ.get("COLORBOT_CACHE_DIR")
+    os.environ["COLORBOT_CACHE_DIR"] = str(folder)  # subprocesses (the bot, the CLI) inherit it
+    yield folder
+    if before is None:
+        os.environ.pop("COLORBOT_CACHE_DIR", None)
+    else:
+        os.environ["COLORBOT_CACHE_DIR"] = before
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def vivid_colorizer(backbone: str = "resnet18", seed: int = 0, **options: object) -> ColorizerNet:

@@ -73,6 +73,7 @@ def test_the_build_context_installs_with_the_model_the_migrations_and_the_colorb
         names = set(archive.namelist())
         entry_points = next(archive.read(n).decode() for n in names if n.endswith(".dist-info/entry_points.txt"))
     assert "colorizer/weights/default.pt" in names, "the shipped model"
+    assert any(re.fullmatch(r"colorizer/weights/default\.[0-9a-f]{16}\.onnx", n) for n in names), "the shipped model's ONNX graph"
     assert "db/migrations/script.py.mako" in names and any(n.startswith("db/migrations/versions/") for n in names)
     assert {"bot/cli.py", "bot/sandbox/__init__.py", "training/__init__.py"} <= names
     assert re.search(r"^colorbot = bot\.cli:main$", entry_points, re.MULTILINE), "the ENTRYPOINT the images use"

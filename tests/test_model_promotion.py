@@ -95,11 +95,15 @@ def test_promote_refuses_a_worse_model_force_overrides_and_rollback_returns(tmp_
     assert "refused" in out and "lower PSNR at equal colourfulness" in out
     listed = json.loads(model("list", "--json")[1])
     assert listed["current"] is None and [m["source"] for m in listed["models"]] == [f"configured model {neutral}"]
+    models_dir = Path(listed["store"]) / "models"
+    graphs = [p.name for p in models_dir.glob("*.onnx")]
+    assert len(graphs) == 1 and graphs[0].startswith(listed["models"][0]["id"])  # the refused candidate left with its graph; CPU workers load the baseline's
 
     code, out = model("promote", str(vivid), "--data", str(test_photos), "--force")
     assert code == 0 and "(forced)" in out, out
     listed = json.loads(model("list", "--json")[1])
     vivid_id = listed["current"]
+    assert len(list(models_dir.glob(f"{vivid_id}*.onnx"))) == 1
     (current,) = [m for m in listed["models"] if m["current"]]
     assert current["id"] == vivid_id and current["lineage"]["label"] == "vivid 0"
     assert current["lineage"]["stages"] == 1  # exported on the way in: fp16 with its lineage

@@ -42,6 +42,16 @@ def test_shipped_model_is_labelled_small_and_trained_on_its_budget() -> None:
     assert Path(DEFAULT_CHECKPOINT).stat().st_size <= 25_000_000
 
 
+def test_shipped_model_comes_with_its_current_onnx_graph() -> None:
+    """A retrained default without `colorbot export colorizer/weights/default.pt --onnx` fails here."""
+    from colorizer.inference_net import InferenceNet
+    from colorizer.onnx_graph import graph_beside, graph_digest, graphs_beside
+
+    model, meta = load_checkpoint(DEFAULT_CHECKPOINT)
+    current = graph_beside(DEFAULT_CHECKPOINT, graph_digest(InferenceNet(model, bool(meta.get("flip_average")))))
+    assert graphs_beside(DEFAULT_CHECKPOINT) == [current]
+
+
 def test_shipped_model_beats_gray_without_painting_any_photo(report: dict) -> None:
     assert report["images"] == 7
     gains = {Path(r["path"]).name: r["model"]["psnr"] - r["gray"]["psnr"] for r in report["per_image"]}

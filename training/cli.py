@@ -115,6 +115,7 @@ def eval_command(
     fid: Annotated[bool, typer.Option(help="Compute FID when Inception-v3 weights are on disk.")] = True,
     inception_weights: Annotated[Optional[str], typer.Option(help="Path of torchvision's inception_v3_google-*.pth.")] = None,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    engine: Annotated[str, typer.Option(help="What runs the net: auto (ONNX Runtime on the CPU, PyTorch on a GPU), torch or onnx.")] = "auto",
     limit: Annotated[Optional[int], typer.Option(help="Score only the first N photos.")] = None,
     saturation: Annotated[Optional[list[float]], typer.Option(help="Also score the model at this chroma strength; repeat for a sweep (the PSNR / colourfulness trade-off).")] = None,
     flip_average: Annotated[Optional[bool], typer.Option("--flip-average/--no-flip-average", help="Average each prediction with its mirror image's (default: the checkpoint's setting).")] = None,
@@ -132,7 +133,7 @@ def eval_command(
     if list_videos(data):
         try:
             report = evaluate_videos(model, data, out, render_size=render_size, device=device, max_frames=max_frames, limit=limit,
-                                     keyframe_interval=keyframe_interval)
+                                     keyframe_interval=keyframe_interval, engine=engine)
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from exc
         typer.echo((out / "video_eval.md").read_text())
@@ -142,33 +143,46 @@ def eval_command(
 
     report = evaluate(model, data, out, render_size=render_size, max_side=max_side, train_data=train_data, fid=fid,
                       inception_weights=inception_weights, device=device, limit=limit,
-                      saturations=saturation or (), flip_average=flip_average)
+                      saturations=saturation or (), flip_average=flip_average, engine=engine)
     typer.echo((out / "eval.md").read_text())
     typer.echo(json.dumps({m: {k: round(v, 4) for k, v in s.items()} for m, s in report["summary"].items()}))
 
 
 def export_command(
     model: Annotated[Path, typer.Argument(help="A training run's checkpoint, e.g. runs/NAME/final.pt.")],
-    out: Annotated[Path, typer.Option(help="Where the shippable fp16 checkpoint goes.")],
-    label: Annotated[str, typer.Option(help="What this model is, stored in its metadata (e.g. 'default', 'vgg16-seed-reference').")],
+    out: Annotated[Optional[Path], typer.Option(help="Where the shippable fp16 checkpoint goes (needs --label).")] = None,
+    label: Annotated[Optional[str], typer.Option(help="What this model is, stored in its metadata (e.g. 'default', 'vgg16-seed-reference').")] = None,
     saturation: Annotated[float, typer.Option(help="Default chroma strength stored for colorize (the model card's chosen point).")] = 1.0,
     eval_report: Annotated[Optional[Path], typer.Option("--eval", help="eval.json from `colorbot eval` whose numbers go into the metadata.")] = None,
     training_data: Annotated[Optional[str], typer.Option(help="Description of the training data (default: the run's own).")] = None,
     flip_average: Annotated[bool, typer.Option("--flip-average", help="Colorize will average each prediction with its mirror image's.")] = False,
     with_: Annotated[Optional[list[Path]], typer.Option("--with", help="Another run's checkpoint to ship alongside MODEL as an ensemble (their chroma is averaged); repeatable.")] = None,
+    onnx: Annotated[bool, typer.Option("--onnx", help="Also write the ONNX graph that CPU inference runs, next to the checkpoint (--out's, else MODEL's).")] = False,
 ) -> None:
-    """Package a trained checkpoint for shipping: fp16 weights, the training lineage, eval numbers."""
+    """Package a trained checkpoint for shipping (fp16 weights, the training lineage, eval numbers) and/or write its ONNX graph."""
     from colorizer.checkpoint import CheckpointError
+    from colorizer.onnx_graph import ExportUnavailable, export_beside
     from training.export import export_model
 
-    try:
-        meta = export_model(model, out, label=label, saturation=saturation, eval_report=eval_report, training_data=training_data,
-                            flip_average=flip_average, members=tuple(with_ or ()))
-    except (ValueError, CheckpointError) as exc:
-        raise typer.BadParameter(str(exc)) from exc
-    size_mb = out.stat().st_size / 1e6
-    typer.echo(f"{out}: {size_mb:.1f} MB, {meta['steps']} steps, {meta['images_seen']} images seen"
-               + (f", {meta['train_minutes']} min" if "train_minutes" in meta else ""))
+    if out is None and not onnx:
+        raise typer.BadParameter("give --out and --label to package MODEL, --onnx to write its ONNX graph, or both")
+    if out is not None:
+        if not label:
+            raise typer.BadParameter("--out needs --label (what this model is)")
+        try:
+            meta = export_model(model, out, label=label, saturation=saturation, eval_report=eval_report, training_data=training_data,
+                                flip_average=flip_average, members=tuple(with_ or ()))
+        except (ValueError, CheckpointError) as exc:
+            raise typer.BadParameter(str(exc)) from exc
+        size_mb = out.stat().st_size / 1e6
+        typer.echo(f"{out}: {size_mb:.1f} MB, {meta['steps']} steps, {meta['images_seen']} images seen"
+                   + (f", {meta['train_minutes']} min" if "train_minutes" in meta else ""))
+    if onnx:
+        try:
+            graph = export_beside(out or model)
+        except (CheckpointError, ExportUnavailable) as exc:
+            raise typer.BadParameter(str(exc)) from exc
+        typer.echo(f"{graph}: {graph.stat().st_size / 1e6:.1f} MB ONNX graph for CPU inference")
 
 
 app = typer.Typer(rich_markup_mode=None, add_completion=False, no_args_is_help=True, help="Train, evaluate and export colorizers.")

@@ -78,7 +78,7 @@ def colorize_like_the_cli(colorizer: Colorizer, gray: torch.Tensor, saturations:
 def evaluate(checkpoint: str | Path, data: str | Path, out_dir: str | Path, *, render_size: int | None = None, max_side: int = 512,
              mean_chroma: list[float] | None = None, train_data: str | None = None, fid: bool = True,
              inception_weights: str | None = None, device: str = "auto", limit: int | None = None, sheet_rows: int = 4,
-             saturations: Sequence[float] = (), flip_average: bool | None = None) -> dict[str, Any]:
+             saturations: Sequence[float] = (), flip_average: bool | None = None, engine: str = "auto") -> dict[str, Any]:
     """Score ``checkpoint`` on the photos in ``data``; ``saturations`` adds a sweep of the chroma-strength
     knob (PSNR, SSIM and CF ratio at each), the trade-off curve the model card draws."""
     out = Path(out_dir)
@@ -88,7 +88,7 @@ def evaluate(checkpoint: str | Path, data: str | Path, out_dir: str | Path, *, r
     render = render_size or int(meta.get("render_size", 256))
     # The model is scored through the same inference path `colorbot colorize` ships, at its shipped strength.
     colorizer = Colorizer(model, render_size=render, device=str(dev), saturation=float(meta.get("saturation", 1.0)), meta=meta,
-                          flip_average=flip_average)
+                          flip_average=flip_average, engine=engine, checkpoint=checkpoint)
     if mean_chroma is None:
         if train_data:
             mean_chroma = mean_chroma_of(list_images(train_data))

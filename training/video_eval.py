@@ -118,9 +118,10 @@ def evaluate_clip(colorizer: Colorizer, source: SourceVideo, *, max_frames: int,
 
 
 def evaluate_videos(checkpoint: str | Path | None, data: str | Path, out_dir: str | Path, *, render_size: int | None = None,
-                    device: str = "auto", max_frames: int = 150, limit: int | None = None, keyframe_interval: int = 1) -> dict[str, Any]:
+                    device: str = "auto", max_frames: int = 150, limit: int | None = None, keyframe_interval: int = 1,
+                    engine: str = "auto") -> dict[str, Any]:
     """Score ``checkpoint`` on every colour clip in ``data``; writes ``video_eval.json`` and ``video_eval.md``."""
-    colorizer = Colorizer.from_checkpoint(checkpoint, render_size=render_size, device=device)
+    colorizer = Colorizer.from_checkpoint(checkpoint, render_size=render_size, device=device, engine=engine)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     clips, notes = [], []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -15,12 +16,19 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
+def _show_model_notes(quiet: bool) -> None:
+    """Let the colorizer's own lines through (an engine fallback; a first run's one-off ONNX export)."""
+    logging.basicConfig(format="%(message)s")
+    logging.getLogger("colorizer").setLevel(logging.WARNING if quiet else logging.INFO)
+
+
 def colorize_command(
     inputs: Annotated[list[str], typer.Argument(help="Image or video files, folders (searched recursively) or glob patterns.", show_default=False)],
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the results (inputs are never overwritten).")],
     model: Annotated[Optional[Path], typer.Option(help="Checkpoint file; default: the model shipped with colorbot.")] = None,
     render_size: Annotated[Optional[int], typer.Option(help="Long side, in pixels, at which the network runs; default: the checkpoint's.")] = None,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")] = "auto",
+    engine: Annotated[str, typer.Option(help="What runs the net: auto (ONNX Runtime on the CPU, PyTorch on a GPU), torch or onnx.")] = "auto",
     batch_size: Annotated[int, typer.Option(min=1, help="Images per forward pass.")] = 8,
     workers: Annotated[int, typer.Option(min=1, help="Threads decoding and encoding images.")] = 2,
     panel: Annotated[bool, typer.Option(help="Also write a gray | auto | reference comparison next to each result.")] = False,
@@ -43,6 +51,7 @@ def colorize_command(
     from colorizer.inputs import collect_inputs
 
     console = Console(stderr=True, soft_wrap=True, highlight=False)
+    _show_model_notes(quiet)
     items, errors = collect_inputs(inputs, output)
     for line in errors:
         console.print(f"error: {line}", markup=False)
@@ -50,7 +59,7 @@ def colorize_command(
         console.print("error: nothing to colorize", markup=False)
         raise typer.Exit(EXIT_USAGE)
     try:
-        colorizer = Colorizer.from_checkpoint(model, render_size=render_size, device=device, saturation=saturation)
+        colorizer = Colorizer.from_checkpoint(model, render_size=render_size, device=device, saturation=saturation, engine=engine)
     except (CheckpointError, ValueError) as exc:
         console.print(f"error: {exc}", markup=False)
         raise typer.Exit(EXIT_USAGE) from None
@@ -70,7 +79,7 @@ def colorize_command(
                                                     keyframe_interval=keyframe_interval)
     failed += video_failed + len(errors)
     console.print(
-        f"colorized {succeeded + video_done} of {len(items) + len(errors)} inputs into {output} on {colorizer.device}; {failed} failed",
+        f"colorized {succeeded + video_done} of {len(items) + len(errors)} inputs into {output} on {colorizer.device} ({colorizer.engine}); {failed} failed",
         markup=False,
     )
     if failed:

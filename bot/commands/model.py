@@ -70,6 +70,18 @@ def _shippable(checkpoint: Path, folder: Path) -> Path:
     return out
 
 
+def _write_graph(model: StoredModel, echo: Callable[[str], None]) -> None:
+    """Put the model's ONNX graph beside it in the store, so CPU workers load it instead of exporting."""
+    from colorizer.onnx_graph import ExportUnavailable, export_beside, graphs_beside
+
+    if graphs_beside(model.path):
+        return
+    try:
+        export_beside(model.path)
+    except ExportUnavailable as exc:
+        echo(f"note: no ONNX graph written for {model.id} ({exc}); CPU workers will export it or run PyTorch")
+
+
 def promote(settings: Settings, checkpoint: Path, *, data: Path, force: bool = False, device: str = "auto",
             canary: float | None = None, echo: Callable[[str], None] = typer.echo) -> StoredModel:
     """Score ``checkpoint`` against the current model; store it and make it current when it is not worse (or ``force``).
@@ -96,11 +108,13 @@ def promote(settings: Settings, checkpoint: Path, *, data: Path, force: bool = F
             baseline = None
             if current is None:  # first promote: the configured model enters the store so it can be rolled back to
                 baseline = store.add(settings.model_file(), source=f"configured model {settings.model_file()}")
+                _write_graph(baseline, echo)
                 current_model = baseline
             else:
                 current_model = store.get(current.sha256)
             known = {m.sha256 for m in store.list()}
             candidate = store.add(candidate_file, source=str(checkpoint))
+            _write_graph(candidate, echo)
             if current is not None and candidate.sha256 == current.sha256:
                 echo(f"model {candidate.id} is already current; nothing to do")
                 return candidate

@@ -71,20 +71,34 @@ def _tap_points(stages: Stages) -> list[tuple[int, int]]:
 
 
 class SameConv2d(nn.Conv2d):
-    """Bias-free convolution with TensorFlow "SAME" padding, computed per input size.
+    """Bias-free convolution with TensorFlow "SAME" padding.
 
     For a stride-2 layer on an even input TF pads one more pixel at the bottom/right than at the
-    top/left; PyTorch's symmetric padding would shift every feature by half a pixel.
+    top/left; PyTorch's symmetric padding would shift every feature by half a pixel. On an input
+    whose sides are multiples of the stride (every layer's, when the image's sides are multiples
+    of the backbone's ``size_multiple``, as inference pads them) the padding does not depend on
+    the size: stride 1 pads ``k // 2`` on every side, which the convolution does itself, and
+    stride 2 a fixed asymmetric amount. That keeps the exported graph free of shape arithmetic.
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel: int, stride: int = 1, groups: int = 1) -> None:
-        super().__init__(in_channels, out_channels, kernel, stride, padding=0, groups=groups, bias=False)
+        symmetric = stride == 1 and kernel % 2 == 1
+        super().__init__(in_channels, out_channels, kernel, stride, padding=kernel // 2 if symmetric else 0, groups=groups, bias=False)
+        total = max(kernel - stride, 0)
+        # F.pad order: (left, right, top, bottom); TF puts the odd pixel at the bottom/right.
+        self._aligned_pad = () if symmetric or total == 0 else (total // 2, total - total // 2) * 2
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        pad = []
-        for size, kernel, stride in zip(reversed(x.shape[-2:]), reversed(self.kernel_size), reversed(self.stride)):
-            total = max((math.ceil(size / stride) - 1) * stride + kernel - size, 0)
-            pad += [total // 2, total - total // 2]
+        if self.padding != (0, 0):
+            return super().forward(x)
+        height, width = x.shape[-2:]
+        if height % self.stride[0] == 0 and width % self.stride[1] == 0:
+            pad = list(self._aligned_pad)
+        else:
+            pad = []
+            for size, kernel, stride in ((width, self.kernel_size[1], self.stride[1]), (height, self.kernel_size[0], self.stride[0])):
+                total = max((math.ceil(size / stride) - 1) * stride + kernel - size, 0)
+                pad += [total // 2, total - total // 2]
         return super().forward(F.pad(x, pad) if any(pad) else x)
 
 

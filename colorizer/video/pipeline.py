@@ -7,7 +7,6 @@ continues at the last finished segment when started again with the same settings
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import av
 
+from colorizer.fingerprint import weights_digest as model_weights_digest
 from colorizer.inference import Colorizer
 from colorizer.inputs import safe_output_path
 from colorizer.video.assemble import assemble
@@ -47,11 +47,7 @@ class VideoResult:
 
 def weights_digest(colorizer: Colorizer) -> str:
     """A fingerprint of all the weights, so a resumed run never mixes two models in one film."""
-    digest = hashlib.sha256()
-    for name, tensor in sorted(colorizer.model.state_dict().items()):
-        digest.update(name.encode())
-        digest.update(tensor.detach().float().cpu().numpy().tobytes())
-    return digest.hexdigest()[:16]
+    return model_weights_digest(colorizer.model)
 
 
 class VideoColorizer:
