@@ -68,6 +68,13 @@ def _one_line(source: Path, exc: BaseException) -> str:
     return f"{source}: {type(exc).__name__}: {text[:300]}"
 
 
+def _one_torch_thread() -> None:
+    """Decode/encode threads run PyTorch's tensor work (resizing, recombination) on one thread each:
+    with two of them beside the net's own threads, an OpenMP team per thread would oversubscribe the
+    cores and spin against each other (measured: recombination twice as slow in a pool thread)."""
+    torch.set_num_threads(1)
+
+
 class BatchColorizer:
     """Runs a :class:`Colorizer` over files; ``on_result`` is called once per input, in order of completion."""
 
@@ -141,7 +148,7 @@ class BatchColorizer:
                 except Exception as exc:  # one bad file never stops the batch
                     report(ItemResult(source, error=_one_line(source, exc)))
 
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="colorbot-io") as pool:
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="colorbot-io", initializer=_one_torch_thread) as pool:
             batch: list[_Decoded] = []
 
             def flush() -> None:

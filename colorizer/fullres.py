@@ -75,7 +75,11 @@ def _in_gamut_rgb(y: torch.Tensor, delta: torch.Tensor) -> torch.Tensor:
 
 def recombine(luma: Image.Image, uv_unit: torch.Tensor, saturation: float = 1.0) -> Image.Image:
     """Join full-resolution luminance ``luma`` (mode L) with predicted chroma ``uv_unit``
-    ((2, h, w) sigmoid units at any smaller size) into a full-resolution RGB image."""
+    ((2, h, w) sigmoid units at any smaller size) into a full-resolution RGB image.
+
+    Row tiles go straight into the output image: beside the input and the output only one tile's
+    working set is ever held (a 50-MP photo needs no full-size float, luminance or plane copies).
+    """
     if luma.mode != "L":
         raise ValueError(f"luma must be mode L, not {luma.mode}")
     width, height = luma.size
@@ -86,17 +90,18 @@ def recombine(luma: Image.Image, uv_unit: torch.Tensor, saturation: float = 1.0)
     # Separable bilinear: widen every small row once (cheap), then each tile blends two rows.
     delta_wide = F.interpolate(delta_small[None], size=(small_h, width), mode="bilinear", align_corners=False)[0]
     row_low, row_high, row_weight = _bilinear_axis(height, small_h)
-    y_full = torch.from_numpy(np.array(luma, dtype=np.uint8))
-    planes = torch.empty((3, height, width), dtype=torch.uint8)
+    out = Image.new("RGB", (width, height))
     tile = max(1, TILE_PIXELS // max(1, width))
     for top in range(0, height, tile):
-        rows = slice(top, min(top + tile, height))
+        bottom = min(top + tile, height)
+        rows = slice(top, bottom)
         delta = torch.lerp(
             delta_wide.index_select(1, row_low[rows]),
             delta_wide.index_select(1, row_high[rows]),
             row_weight[rows].view(1, -1, 1),
         )
-        rgb = _in_gamut_rgb(y_full[rows].float(), delta)
-        planes[:, rows] = rgb.to(torch.uint8)
-    # Pillow interleaves the planes in C, faster than a strided tensor copy.
-    return Image.merge("RGB", [Image.fromarray(plane.numpy(), "L") for plane in planes])
+        y = torch.from_numpy(np.array(luma.crop((0, top, width, bottom)), dtype=np.uint8)).float()
+        planes = _in_gamut_rgb(y, delta).to(torch.uint8).numpy()
+        # Pillow interleaves the planes in C, faster than a strided tensor copy.
+        out.paste(Image.merge("RGB", [Image.fromarray(plane, "L") for plane in planes]), (0, top))
+    return out
