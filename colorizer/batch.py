@@ -98,7 +98,7 @@ class BatchColorizer:
         self.on_result = on_result or (lambda result: None)
 
     def _decode(self, item: BatchItem) -> _Decoded:
-        image = load_image(item.source, max_pixels=self.max_pixels)
+        image = load_image(item.source, max_pixels=self.max_pixels, luma_only=not self.panel)  # colour is only for the panel
         luma = image.luma_source if image.luma_source.mode == "L" else image.luma_source.convert("L")
         if not self.panel:
             image.luma_source = luma  # drop the colour original early: it is only needed as a panel

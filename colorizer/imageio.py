@@ -76,8 +76,13 @@ class LoadedImage:
     notes: list[str] = field(default_factory=list)
 
 
-def load_image(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> LoadedImage:
-    """Decode ``path`` into 8-bit "RGB"/"L" (+ alpha), upright, or raise ``ImageLoadError``."""
+def load_image(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS, *, luma_only: bool = False) -> LoadedImage:
+    """Decode ``path`` into 8-bit "RGB"/"L" (+ alpha), upright, or raise ``ImageLoadError``.
+
+    ``luma_only``: the caller needs only the luminance, so a colour JPEG is decoded straight to its
+    Y channel (JPEG's own BT.601 luma; libjpeg skips the chroma and the colour conversion, about
+    half the decode) and comes back as "L" with ``is_color`` False.
+    """
     path = Path(path)
     _check_regular_file(path)
     notes: list[str] = []
@@ -95,6 +100,8 @@ def load_image(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Loaded
         fmt = im.format or "unknown"
         try:
             notes += _frame_notes(im, fmt)
+            if luma_only and fmt == "JPEG" and im.mode == "RGB":
+                im.draft("L", im.size)
             im.load()
             ImageOps.exif_transpose(im, in_place=True)
             exif = _carried_exif(im)

@@ -328,6 +328,22 @@ def test_exif_orientation_applied_and_reset(tmp_path):
     assert load_image(out).luma_source.size == (20, 40)  # not rotated a second time
 
 
+def test_luma_only_decodes_a_colour_jpeg_to_its_own_luminance_upright(tmp_path):
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    photo = _save(Image.fromarray(skimage.data.astronaut()), tmp_path / "colour.jpg", exif=exif.tobytes(), quality=90)
+    full, luma = load_image(photo), load_image(photo, luma_only=True)
+    assert full.is_color and full.luma_source.mode == "RGB"
+    assert luma.luma_source.mode == "L" and not luma.is_color and luma.format == "JPEG"
+    assert luma.luma_source.size == full.luma_source.size == (512, 512)
+    difference = np.abs(np.asarray(full.luma_source.convert("L"), dtype=int) - np.asarray(luma.luma_source, dtype=int))
+    assert (difference <= 1).mean() > 0.99 and difference.mean() < 0.1  # JPEG's Y; the RGB decode clips saturated pixels
+    upright = np.asarray(full.luma_source.convert("L"), dtype=float)
+    assert np.corrcoef(upright.ravel(), np.asarray(luma.luma_source, dtype=float).ravel())[0, 1] > 0.999  # rotated the same way
+    png = load_image(_save(Image.fromarray(skimage.data.astronaut()), tmp_path / "colour.png"), luma_only=True)
+    assert png.luma_source.mode == "RGB" and png.is_color  # other formats decode as before
+
+
 def test_tiff_layout_tags_not_carried_as_exif(tmp_path):
     got = _load(Image.new("RGB", (8, 8), RED), tmp_path / "plain.tif")
     if got.exif is not None:
