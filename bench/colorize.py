@@ -47,14 +47,15 @@ def photo_of_size(megapixels: float, seed: int = 0) -> Image.Image:
     return Image.fromarray(np.clip(np.asarray(image, dtype=np.int16) + noise, 0, 255).astype(np.uint8))
 
 
+def seconds_of(run) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
 def median_seconds(run, repeats: int) -> float:
     run()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(seconds_of(run) for _ in range(repeats))
 
 
 def model_path(requested: str | None, workdir: Path) -> Path:
@@ -84,8 +85,13 @@ def bench_single_image(colorizer: Colorizer, workdir: Path, repeats: int) -> dic
         report = runner.run(item)
         assert not report.failed, report.failed[0].error
 
-    floor = median_seconds(pillow_floor, repeats)
-    ours = median_seconds(colorize_one, repeats)
+    # Alternated, so that a shared machine's drifting speed falls on both alike.
+    pillow_floor(), colorize_one()
+    floors, times = [], []
+    for _ in range(repeats):
+        floors.append(seconds_of(pillow_floor))
+        times.append(seconds_of(colorize_one))
+    floor, ours = statistics.median(floors), statistics.median(times)
     with Image.open(source) as image:
         size = image.size
     return {"image": f"{size[0]}x{size[1]} JPEG", "pillow_decode_encode_s": round(floor, 3), "colorize_s": round(ours, 3),
