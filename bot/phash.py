@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from colorizer.phash import phash
-from db.phash import hamming  # the queue's comparison, so both sides agree on distances
+from colorizer.hash_distance import hamming  # the queue's comparison too, so both sides agree on distances
 
 # Copies (resized, recompressed, brightened, 2 % cropped, grayed) measured 0–8 bits apart on
 # scikit-image photos; unrelated photos 22 or more.

@@ -17,6 +17,8 @@ from colorizer.ensemble import ChromaEnsemble, is_ensemble_config
 from colorizer.model import ColorizerNet, build_colorizer
 
 FORMAT = "colorbot.checkpoint"
+#: The marker of a training state (``training.resume``), which is not a model checkpoint.
+TRAIN_STATE_FORMAT = "colorbot.train-state"
 #: 1: one net; 2: adds ensembles (``model_config`` = {"members": [config, ...]}). A single net is
 #: still written as 1, so older colorbots keep reading it; they refuse an ensemble by its version.
 FORMAT_VERSION = 2
@@ -65,6 +67,8 @@ def read_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     except Exception as exc:  # torch.load raises many types for garbage (IndexError, UnpicklingError, ...)
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CheckpointError(f"{path}: not a readable PyTorch checkpoint ({first_line[:200]})") from exc
+    if isinstance(payload, dict) and payload.get("format") == TRAIN_STATE_FORMAT:
+        raise CheckpointError(_train_state_message(path))
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not a colorbot checkpoint (no '{FORMAT}' format marker)")
     if payload.get("format_version", 0) > FORMAT_VERSION:
@@ -73,6 +77,14 @@ def read_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         if not isinstance(payload.get(key), dict):
             raise CheckpointError(f"{path}: checkpoint lacks '{key}'")
     return payload
+
+
+def _train_state_message(path: Path) -> str:
+    """What to use instead of a training state: the run's model checkpoint beside it, or an export."""
+    beside = next((path.with_name(name) for name in ("final.pt", "last.pt") if path.with_name(name).is_file()), None)
+    use = f"use {beside} (the run's model)" if beside else "use the run's final.pt or last.pt"
+    return (f"{path}: a training state for `colorbot train --resume`, not a model; {use}, "
+            f"or `colorbot export {beside or path.with_name('final.pt')} --out MODEL.pt --label NAME` to ship one")
 
 
 def _build(path: Path, config: dict[str, Any]) -> ColorizerNet | ChromaEnsemble:

@@ -1,22 +1,12 @@
 """Perceptual hashes as the queue stores them: 64 bits written as 16 lowercase hex digits.
 
 Hex text sorts, indexes and compares exactly on every backend, and avoids the signed/unsigned
-trouble of putting a 64-bit unsigned value in a BIGINT.
+trouble of putting a 64-bit unsigned value in a BIGINT. The form and the distance are defined
+beside the hash itself (``colorizer.hash_distance``), so training never imports the queue.
 """
 
 from __future__ import annotations
 
-HASH_BITS = 64
+from colorizer.hash_distance import HASH_BITS, hamming, normalize_hash
 
-
-def normalize_hash(value: int | str) -> str:
-    """Canonical 16-hex-digit form of a 64-bit hash given as an int or a hex string (with or without 0x)."""
-    number = int(value, 16) if isinstance(value, str) else int(value)
-    if not 0 <= number < 1 << HASH_BITS:
-        raise ValueError(f"perceptual hash {value!r} is not a 64-bit unsigned value")
-    return f"{number:016x}"
-
-
-def hamming(a: int | str, b: int | str) -> int:
-    """Number of differing bits between two 64-bit hashes."""
-    return (int(normalize_hash(a), 16) ^ int(normalize_hash(b), 16)).bit_count()
+__all__ = ["HASH_BITS", "hamming", "normalize_hash"]

@@ -139,6 +139,21 @@ def test_usage_errors_exit_2(tmp_path, vivid_checkpoint):
     assert result.exit_code == 2 and "not a readable PyTorch checkpoint" in result.output
 
 
+def test_a_training_state_is_named_and_the_runs_model_suggested(tmp_path, vivid_checkpoint):
+    from training.resume import save_state
+
+    run = tmp_path / "runs" / "x"
+    state = save_state(run / "resume.pt", {"step": 7, "model": {}})
+    photo = tmp_path / "p.png"
+    Image.fromarray(data.camera()).save(photo)
+    result = colorize(str(photo), "-o", str(tmp_path / "o"), "--model", str(state))
+    assert result.exit_code == 2 and "a training state for `colorbot train --resume`" in result.output
+    assert "final.pt or last.pt" in result.output and "colorbot export" in result.output
+    (run / "last.pt").write_bytes(vivid_checkpoint.read_bytes())
+    result = colorize(str(photo), "-o", str(tmp_path / "o"), "--model", str(state))
+    assert f"use {run / 'last.pt'}" in " ".join(result.output.split())
+
+
 def test_console_script_runs_and_reports_failure_in_its_exit_code(tmp_path, vivid_checkpoint):
     photo = tmp_path / "p.png"
     Image.fromarray(data.camera()).save(photo)

@@ -24,3 +24,13 @@ def _modules() -> list[str]:
 @pytest.mark.parametrize("name", _modules())
 def test_module_imports(name: str) -> None:
     importlib.import_module(name)
+
+
+def test_training_does_not_import_the_queue() -> None:
+    """Training runs on machines without the bot's database: it must not pull in ``db``."""
+    import subprocess
+    import sys
+
+    code = "import sys, training.fetch_photos, training.trainer, training.evaluate; print(sorted(m for m in sys.modules if m == 'db' or m.startswith('db.')))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "[]"

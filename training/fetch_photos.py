@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
+from colorizer.hash_distance import hamming
 from colorizer.phash import phash
-from db.phash import hamming
 from training.metrics import colorfulness
 from training.sources.catalog import DEBS, NPM_PACKAGE, SOURCES, WHEELS, Photo
 

@@ -17,8 +17,9 @@ import numpy as np
 import torch
 
 from colorizer.atomic import atomic_output
+from colorizer.checkpoint import TRAIN_STATE_FORMAT
 
-FORMAT = "colorbot.train-state"
+FORMAT = TRAIN_STATE_FORMAT
 VERSION = 1
 
 
