@@ -66,6 +66,7 @@ def train_command(
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     seed: Annotated[int, typer.Option(help="Random seed (data order, crops, init).")] = 0,
     min_colorfulness: Annotated[float, typer.Option(help="Skip images less colorful than this (Hasler–Süsstrunk CF).")] = 5.0,
+    aging: Annotated[bool, typer.Option(help="Show the net aged-print grays (grain, fade, blur, dust, scratches, halftone, JPEG and more: docs/training/aging.md); the colour target stays clean.")] = True,
     log_every: Annotated[int, typer.Option(help="Log metrics every N steps.")] = 10,
     val_every: Annotated[int, typer.Option(help="Validation grid + metrics every N steps (0: only at the end).")] = 500,
     checkpoint_every: Annotated[int, typer.Option(help="Checkpoint every N steps.")] = 500,
@@ -86,7 +87,7 @@ def train_command(
         size=size, batch_size=batch_size, steps=steps, epochs=epochs, max_minutes=max_minutes, optimizer=optimizer, lr=lr,
         backbone_lr=backbone_lr, freeze_backbone=freeze_backbone, weight_decay=weight_decay, warmup_steps=warmup_steps,
         schedule=schedule, clip_grad=clip_grad or None, loss=loss, class_weight=class_weight, gan_weight=gan_weight, disc_lr=disc_lr, precision=precision, compile=compile,
-        workers=workers, threads=threads, device=device, seed=seed, min_colorfulness=min_colorfulness, log_every=log_every,
+        workers=workers, threads=threads, device=device, seed=seed, min_colorfulness=min_colorfulness, aging=aging, log_every=log_every,
         val_every=val_every, checkpoint_every=checkpoint_every, render_size=render_size, resume=resume, progress=progress,
     )
     try:
@@ -116,6 +117,7 @@ def eval_command(
     inception_weights: Annotated[Optional[str], typer.Option(help="Path of torchvision's inception_v3_google-*.pth.")] = None,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     engine: Annotated[str, typer.Option(help="What runs the net: auto (ONNX Runtime on the CPU, PyTorch on a GPU), torch or onnx.")] = "auto",
+    aged: Annotated[Optional[int], typer.Option("--aged", metavar="SEED", help="Photos: age every gray like an old print, drawn from this seed (docs/training/aging.md), and score against the clean colour.")] = None,
     limit: Annotated[Optional[int], typer.Option(help="Score only the first N photos.")] = None,
     saturation: Annotated[Optional[list[float]], typer.Option(help="Also score the model at this chroma strength; repeat for a sweep (the PSNR / colourfulness trade-off).")] = None,
     flip_average: Annotated[Optional[bool], typer.Option("--flip-average/--no-flip-average", help="Average each prediction with its mirror image's (default: the checkpoint's setting).")] = None,
@@ -143,7 +145,7 @@ def eval_command(
 
     report = evaluate(model, data, out, render_size=render_size, max_side=max_side, train_data=train_data, fid=fid,
                       inception_weights=inception_weights, device=device, limit=limit,
-                      saturations=saturation or (), flip_average=flip_average, engine=engine)
+                      saturations=saturation or (), flip_average=flip_average, engine=engine, aged_seed=aged)
     typer.echo((out / "eval.md").read_text())
     typer.echo(json.dumps({m: {k: round(v, 4) for k, v in s.items()} for m, s in report["summary"].items()}))
 

@@ -25,6 +25,7 @@ import torch
 from PIL import Image
 from torch.utils.data import Dataset, DistributedSampler
 
+from training.aging import AgingSettings, age_gray
 from training.metrics import colorfulness
 
 log = logging.getLogger(__name__)
@@ -131,7 +132,8 @@ class ColorDataset(Dataset):
     """
 
     def __init__(self, paths: Sequence[Path], size: int, train: bool = True, seed: int = 0,
-                 min_colorfulness: float = DEFAULT_MIN_COLORFULNESS, scale=(0.2, 1.0), flip: bool = True) -> None:
+                 min_colorfulness: float = DEFAULT_MIN_COLORFULNESS, scale=(0.2, 1.0), flip: bool = True,
+                 aging: AgingSettings | None = None) -> None:
         self.paths = [Path(p) for p in paths]
         self.size = size
         self.train = train
@@ -139,6 +141,7 @@ class ColorDataset(Dataset):
         self.min_colorfulness = min_colorfulness
         self.scale = tuple(scale)
         self.flip = flip
+        self.aging = aging  # training crops also carry an aged gray (``training.aging``); the colour stays clean
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -170,7 +173,11 @@ class ColorDataset(Dataset):
                 crop = crop.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
         else:
             crop = center_square(rgb, self.size)
-        return {"rgb": to_uint8_tensor(crop), "index": index}
+        sample = {"rgb": to_uint8_tensor(crop), "index": index}
+        if self.aging is not None and self.train:
+            aged = age_gray(np.asarray(crop.convert("L"), dtype=np.uint8), rng, self.aging)
+            sample["gray"] = torch.from_numpy(np.ascontiguousarray(aged))[None]
+        return sample
 
 
 def collate(samples: list[dict]) -> dict:
@@ -179,6 +186,7 @@ def collate(samples: list[dict]) -> dict:
     batch = {
         "rgb": torch.stack([s["rgb"] for s in good]) if good else torch.empty(0, 3, 0, 0, dtype=torch.uint8),
         "index": torch.tensor([s["index"] for s in good], dtype=torch.long),
+        "gray": torch.stack([s["gray"] for s in good]) if good and all("gray" in s for s in good) else None,
         "skipped_corrupt": sum(s.get("skip") == "corrupt" for s in samples),
         "skipped_gray": sum(s.get("skip") == "gray" for s in samples),
         "skipped_paths": [s["path"] for s in samples if "skip" in s],

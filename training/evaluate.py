@@ -10,6 +10,7 @@ and FID when Inception weights are on disk. Baselines: ``gray`` (UV = 0) and ``m
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import math
@@ -24,6 +25,7 @@ from PIL import Image
 from colorizer.checkpoint import load_checkpoint
 from colorizer.fullres import recombine
 from colorizer.inference import Colorizer
+from training.aging import AgingSettings, age_gray
 from training.data import list_images, open_rgb, to_uint8_tensor
 from training.faces import FaceJudgement, judge_faces
 from training.faces import summarize as summarize_faces
@@ -62,6 +64,12 @@ def _score(pred: torch.Tensor, truth: torch.Tensor, uv_pred: torch.Tensor, uv_tr
     return {"psnr": psnr(p, t), "ssim": ssim(p, t), "cf": colorfulness(p), "uv_l2": uv_l2(uv_pred, uv_true)}
 
 
+def aged_gray(gray: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+    """``gray`` (1, 1, H, W) in [0, 1] aged like an old print (8-bit, as a scan would be)."""
+    levels = gray[0, 0].mul(255.0).round_().clamp_(0, 255).to(torch.uint8).numpy()
+    return torch.from_numpy(age_gray(levels, rng).astype(np.float32) / 255.0)[None, None]
+
+
 def colorize_like_the_cli(colorizer: Colorizer, gray: torch.Tensor, saturations: Sequence[float] = ()) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """uint8 RGB (3, H, W) and its UV (1, 2, H, W), as `colorbot colorize` would produce them for
     the gray image ``gray`` (1, 1, H, W) in [0, 1]: first at the colorizer's own saturation, then
@@ -78,9 +86,14 @@ def colorize_like_the_cli(colorizer: Colorizer, gray: torch.Tensor, saturations:
 def evaluate(checkpoint: str | Path, data: str | Path, out_dir: str | Path, *, render_size: int | None = None, max_side: int = 512,
              mean_chroma: list[float] | None = None, train_data: str | None = None, fid: bool = True,
              inception_weights: str | None = None, device: str = "auto", limit: int | None = None, sheet_rows: int = 4,
-             saturations: Sequence[float] = (), flip_average: bool | None = None, engine: str = "auto") -> dict[str, Any]:
+             saturations: Sequence[float] = (), flip_average: bool | None = None, engine: str = "auto",
+             aged_seed: int | None = None) -> dict[str, Any]:
     """Score ``checkpoint`` on the photos in ``data``; ``saturations`` adds a sweep of the chroma-strength
-    knob (PSNR, SSIM and CF ratio at each), the trade-off curve the model card draws."""
+    knob (PSNR, SSIM and CF ratio at each), the trade-off curve the model card draws.
+
+    ``aged_seed``: every method gets the photo's gray aged like an old print (``training.aging``,
+    the N-th photo with the generator seeded ``[aged_seed, N]``) and is scored against the clean
+    colour photo; the report records the seed and the ageing's settings."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     dev = torch.device("cuda" if device == "auto" and torch.cuda.is_available() else ("cpu" if device == "auto" else device))
@@ -112,13 +125,15 @@ def evaluate(checkpoint: str | Path, data: str | Path, out_dir: str | Path, *, r
     per_image: list[dict[str, Any]] = []
     judgements: list[FaceJudgement] = []
     thumbs: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
-    for path in paths:
+    for number, path in enumerate(paths):
         try:
             truth = load_eval_image(path, max_side)
         except Exception as exc:  # noqa: BLE001
             log.warning("skipping %s: cannot decode (%s)", path, exc)
             continue
         gray, uv_true = split_yuv(truth[None])
+        if aged_seed is not None:
+            gray = aged_gray(gray, np.random.default_rng([aged_seed, number]))
         uvs = {"gray": torch.zeros_like(uv_true), "mean_chroma": mean_uv.expand_as(uv_true)}
         preds = {m: to_uint8_rgb(gray, uv)[0] for m, uv in uvs.items()}
         (preds["model"], uvs["model"]), *swept = colorize_like_the_cli(colorizer, gray, saturations)
@@ -156,6 +171,7 @@ def evaluate(checkpoint: str | Path, data: str | Path, out_dir: str | Path, *, r
         "model_meta": {k: v for k, v in meta.items() if isinstance(v, (str, int, float, bool, list, dict))},
         "saturation": colorizer.saturation,
         "flip_average": colorizer.flip_average,
+        "aging": None if aged_seed is None else {"seed": aged_seed, "settings": dataclasses.asdict(AgingSettings())},
         "summary": summary,
         "saturation_sweep": sweep,
         "faces": summarize_faces(judgements),
@@ -209,6 +225,8 @@ def markdown_report(report: dict[str, Any]) -> str:
         "",
         f"Data: `{report['data']}`, {report['images']} images (long side ≤ {report['max_side']} px), render size {report['render_size']}.",
         "",
+        *([f"Every method's gray was aged like an old print (seed {report['aging']['seed']}, docs/training/aging.md); "
+           "scores are against the clean colour photos.", ""] if report.get("aging") else []),
         "| method | PSNR ↑ | SSIM ↑ | CF | CF truth | ΔCF | CF ratio | UV L2 ↓ | FID ↓ | worst photo vs gray |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]

@@ -18,7 +18,7 @@ from colorizer.ensemble import ChromaEnsemble
 
 #: Metadata of one training run beyond its lineage stage (dropped from an ensemble's top level).
 RUN_ONLY_KEYS = ("init_from", "parent_lineage", "epochs", "skipped", "weights")
-LINEAGE_KEYS = ("steps", "images_seen", "loss", "optimizer", "lr", "batch_size", "crop_size", "freeze_backbone", "backbone_weights")
+LINEAGE_KEYS = ("steps", "images_seen", "loss", "optimizer", "lr", "batch_size", "crop_size", "aging", "freeze_backbone", "backbone_weights")
 
 
 def run_seconds(checkpoint: Path) -> float | None:

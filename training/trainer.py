@@ -27,6 +27,7 @@ from colorizer.color import unit_to_uv
 from colorizer.decoders import list_decoders
 from colorizer.model import ColorizerNet, build_colorizer
 from training import distributed as dist_utils
+from training.aging import AgingSettings
 from training.data import DEFAULT_MIN_COLORFULNESS, ColorDataset, ResumableSampler, center_square, list_images, make_loader, open_rgb, to_uint8_tensor, worker_count
 from training.losses import (
     LOSSES,
@@ -82,6 +83,7 @@ class TrainConfig:
     seed: int = 0
     min_colorfulness: float = DEFAULT_MIN_COLORFULNESS
     crop_scale: tuple[float, float] = (0.2, 1.0)
+    aging: bool = True  # the net sees aged-print grays (training.aging); the colour target stays clean
     log_every: int = 10
     val_every: int = 500
     checkpoint_every: int = 500
@@ -186,7 +188,8 @@ class Trainer:
         self.train_paths = list_images(c.data)
         if not self.train_paths:
             raise ValueError(f"{c.data}: no images found")
-        self.dataset = ColorDataset(self.train_paths, c.size, train=True, seed=c.seed, min_colorfulness=c.min_colorfulness, scale=c.crop_scale)
+        self.dataset = ColorDataset(self.train_paths, c.size, train=True, seed=c.seed, min_colorfulness=c.min_colorfulness, scale=c.crop_scale,
+                                    aging=AgingSettings() if c.aging else None)
         self.sampler = ResumableSampler(self.dataset, num_replicas=self.dist.world_size, rank=self.dist.rank, shuffle=True, seed=c.seed)
         self.workers = worker_count(c.workers)
         self.loader = make_loader(self.dataset, c.batch_size, self.sampler, self.workers, pin_memory=self.device.type == "cuda")
@@ -301,7 +304,7 @@ class Trainer:
             return
         state = load_state(path)
         saved = state["config"]
-        for key in ("backbone", "arch", "size", "batch_size", "seed", "loss"):
+        for key in ("backbone", "arch", "size", "batch_size", "seed", "loss", "aging"):
             if saved.get(key) != getattr(self.config, key):
                 log.warning("--resume: %s was %r, now %r: the run will not continue exactly", key, saved.get(key), getattr(self.config, key))
         if state.get("world_size") != self.dist.world_size:
@@ -344,6 +347,7 @@ class Trainer:
             "lr": c.lr,
             "batch_size": c.batch_size * self.dist.world_size,
             "crop_size": c.size,
+            "aging": c.aging,
             "backbone_weights": c.weights,
             "init_from": c.init_from,
             "parent_lineage": self.parent_lineage,
@@ -428,9 +432,12 @@ class Trainer:
 
     # ------------------------------------------------------------------ training
 
-    def train_step(self, rgb: torch.Tensor) -> float:
+    def train_step(self, rgb: torch.Tensor, aged: torch.Tensor | None = None) -> float:
+        """One step on uint8 RGB crops; ``aged`` (B, 1, S, S) uint8, when given, is the gray the net sees."""
         rgb = rgb.to(self.device, non_blocking=True)
         gray, target = split_yuv(rgb)
+        if aged is not None:
+            gray = aged.to(self.device, non_blocking=True).float().div_(255.0)
         if self.channels_last:
             gray = gray.contiguous(memory_format=torch.channels_last)
         with autocast_for(self.device, self.precision):
@@ -499,7 +506,7 @@ class Trainer:
                         dist_utils.all_reduce(empty, "max")
                     stepped = not bool(empty[0])
                     if stepped:
-                        loss = self.train_step(batch["rgb"])
+                        loss = self.train_step(batch["rgb"], batch.get("gray"))
                         self.step += 1
                         self.images_seen += n_good * self.dist.world_size
                         window_images += n_good * self.dist.world_size
