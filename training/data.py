@@ -176,7 +176,7 @@ class ColorDataset(Dataset):
         sample = {"rgb": to_uint8_tensor(crop), "index": index}
         if self.aging is not None and self.train:
             aged = age_gray(np.asarray(crop.convert("L"), dtype=np.uint8), rng, self.aging)
-            sample["gray"] = torch.from_numpy(np.ascontiguousarray(aged))[None]
+            sample["gray"] = torch.from_numpy(np.array(aged, dtype=np.uint8, copy=True))[None]  # a clean draw is the read-only input itself
         return sample
 
 
