@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -23,7 +22,6 @@ from colorizer.onnx_runner import GraphError, OnnxRunner
 log = logging.getLogger(__name__)
 
 ENGINES = ("auto", "torch", "onnx")
-Runner = Callable[[torch.Tensor], torch.Tensor]
 
 
 def _autocast(device: torch.device) -> contextlib.AbstractContextManager[object]:
@@ -93,13 +91,21 @@ def onnx_runner(net: InferenceNet, checkpoint: str | Path | None = None) -> Onnx
 
 
 def _exported(net: InferenceNet, target: Path) -> OnnxRunner | None:
-    """Export ``net`` to ``target`` and open it; None when ``target`` cannot be written (a read-only folder)."""
+    """Export ``net`` to ``target`` and open it; None when ``target`` cannot be written (a read-only folder).
+
+    An exporter that fails on this model (an operator it cannot translate) raises :class:`GraphError`,
+    so that ``auto`` colorizes with PyTorch instead of not at all."""
     log.info("exporting an ONNX graph of the model for CPU inference (once per model): %s", target)
     try:
         export_graph(net, target)
     except OSError as exc:
         log.info("cannot write %s (%s)", target, exc)
         return None
+    except ExportUnavailable:
+        raise
+    except Exception as exc:  # torch.export / onnxscript raise many types for a model they cannot take
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise GraphError(f"exporting the model's ONNX graph failed ({type(exc).__name__}: {first})") from exc
     return _checked(OnnxRunner(target), net)
 
 

@@ -176,6 +176,21 @@ def test_without_the_exporter_or_a_graph_auto_falls_back_to_torch_with_one_warni
         Colorizer.from_checkpoint(checkpoint, device="cpu", engine="onnx")
 
 
+def test_a_model_the_exporter_cannot_take_is_colorized_with_torch(tmp_path: Path, monkeypatch, caplog) -> None:
+    import colorizer.engines as engines
+
+    def broken_export(net, path):
+        raise RuntimeError("Unsupported: an operator the exporter has no translation for\nmore detail")
+
+    monkeypatch.setattr(engines, "export_graph", broken_export)
+    checkpoint = save_checkpoint(tmp_path / "m.pt", vivid_colorizer("resnet18", seed=9), {"render_size": 64})
+    with caplog.at_level(logging.WARNING, logger="colorizer"):
+        colorizer = Colorizer.from_checkpoint(checkpoint, device="cpu")
+    assert colorizer.engine == "torch"
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "exporting the model's ONNX graph failed (RuntimeError: Unsupported" in warning and "more detail" not in warning
+
+
 def test_the_shipped_graph_needs_no_exporter(monkeypatch) -> None:
     """A user with only the wheel (no onnxscript) and the shipped model runs ONNX Runtime."""
     monkeypatch.setitem(sys.modules, "onnxscript", None)
