@@ -45,9 +45,14 @@ class Colorizer:
         self.meta = dict(meta or {})
         # Average the chroma of the image and of its mirror image (twice the compute): colour the
         # net is unsure of tends to differ between the two and cancels towards neutral.
-        self.flip_average = bool(self.meta.get("flip_average", False)) if flip_average is None else flip_average
-        self.net = InferenceNet(self.model, self.flip_average)
+        flip = bool(self.meta.get("flip_average", False)) if flip_average is None else flip_average
+        self.net = InferenceNet(self.model, flip)
         self.runner = select_runner(self.net, self.device, engine, checkpoint)
+
+    @property
+    def flip_average(self) -> bool:
+        """Whether each prediction is averaged with its mirror image's (fixed: the engine's graph has it built in)."""
+        return self.net.flip_average
 
     @property
     def engine(self) -> str:
