@@ -20,8 +20,8 @@ from training.synthetic import make_dataset
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_registry_lists_the_four_designs():
-    assert list_decoders() == ["hypercolumn", "hypercolumn-linear", "residual", "residual-guided"]
+def test_registry_lists_the_five_designs():
+    assert list_decoders() == ["hypercolumn", "hypercolumn-linear", "residual", "residual-fusion", "residual-guided"]
     with pytest.raises(ValueError, match="unknown arch 'unet'"):
         build_colorizer("resnet18", arch="unet")
 
@@ -88,6 +88,41 @@ def test_train_a_few_steps_then_colorize_and_eval_with_the_checkpoint(arch, tmp_
         assert np.asarray(out.convert("HSV"))[..., 1].mean() > 1, "the trained head adds some colour"
     evaluated = runner.invoke(app, ["eval", "--model", str(run / "final.pt"), "--data", str(data), "--out", str(tmp_path / "eval"), "--no-fid"])
     assert evaluated.exit_code == 0, evaluated.output
+
+
+def test_a_guided_model_loads_into_fusion_and_predicts_the_same_until_the_scene_layers_learn():
+    torch.manual_seed(3)
+    parent = build_colorizer("resnet18", arch="residual-guided").eval()
+    torch.nn.init.normal_(parent.head.weight, std=1.0)
+    fused = build_colorizer("resnet18", arch="residual-fusion").eval()
+    fused.load_parent_state(parent.state_dict())
+    gray = torch.rand(2, 1, 64, 96)
+    assert torch.equal(fused(gray), parent(gray)), "zero-initialised scene layers change nothing"
+    torch.nn.init.normal_(fused.global_to_local.weight, std=1.0)
+    # The scene vector is pooled over the whole photo: what lies in the right half now changes the
+    # colour predicted in the left corner, and by the same shift for both photos of a batch.
+    other = gray.clone()
+    other[:, :, :, 48:] = 1 - other[:, :, :, 48:]
+    assert not torch.allclose(fused(gray)[:, :, :8, :8], fused(other)[:, :, :8, :8], atol=1e-4)
+    with pytest.raises(RuntimeError, match="do not fit"):
+        parent.load_parent_state(fused.state_dict())  # the scene layers are not the parent's
+    with pytest.raises(RuntimeError, match="do not fit"):
+        fused.load_parent_state({k: v for k, v in parent.state_dict().items() if not k.startswith("head.")})
+
+
+def test_fine_tuning_a_guided_checkpoint_into_fusion_trains_the_scene_layers(tmp_path):
+    data = make_dataset(tmp_path / "photos", n_color=6, size=(48, 40), tint=(1.0, 0.6, 0.2))
+    parent = build_colorizer("resnet18", arch="residual-guided")
+    save_checkpoint(tmp_path / "parent.pt", parent)
+    run = tmp_path / "run"
+    trained = CliRunner().invoke(app, ["train", "--data", str(data), "--out", str(run), "--arch", "residual-fusion",
+                                       "--backbone", "resnet18", "--init-from", str(tmp_path / "parent.pt"), "--size", "32",
+                                       "--batch-size", "2", "--steps", "4", "--workers", "0", "--optimizer", "adamw",
+                                       "--lr", "0.01", "--val-every", "0", "--no-progress", "--render-size", "64", "--no-aging"])
+    assert trained.exit_code == 0, trained.output
+    model, meta = load_checkpoint(run / "final.pt")
+    assert model.config["arch"] == "residual-fusion" and meta["init_from"] == str(tmp_path / "parent.pt")
+    assert float(model.global_to_local.weight.detach().abs().sum()) > 0, "the scene layers moved off zero"
 
 
 def test_classification_loss_is_refused_for_a_hypercolumn_model(tmp_path):

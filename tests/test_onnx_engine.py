@@ -88,6 +88,7 @@ def test_both_engines_give_the_same_colours_on_a_clip(tmp_path: Path, shipped: d
 @pytest.mark.parametrize("build", [
     pytest.param(lambda: vivid_colorizer("resnet18", seed=5), id="resnet18-residual"),
     pytest.param(lambda: vivid_colorizer("vgg16", seed=5, arch="hypercolumn", stages=3), id="vgg16-hypercolumn"),
+    pytest.param(lambda: vivid_colorizer("efficientnet_lite0", seed=7, arch="residual-fusion"), id="lite0-fusion"),
     pytest.param(lambda: ChromaEnsemble([vivid_colorizer("resnet18", seed=6, arch="residual-guided"),
                                          vivid_colorizer("efficientnet_lite0", seed=6, arch="residual", stages=3)]).eval(), id="ensemble"),
 ])

@@ -212,8 +212,8 @@ class Trainer:
             # Read now: the file may be overwritten later (a new default replacing its parent).
             self.parent_lineage = lineage(c.init_from)
             model = build_colorizer(c.backbone, weights=None, arch=c.arch, **c.backbone_options)
-            try:  # another decoder design with the same layers (residual → residual-guided) loads too
-                model.load_state_dict(source.state_dict())
+            try:  # another decoder design with the same layers (residual → residual-guided → residual-fusion) loads too
+                model.load_parent_state(source.state_dict())
             except RuntimeError:
                 raise ValueError(f"--init-from {c.init_from} is a {source.config.get('arch', 'residual')} model on "
                                  f"{source.config.get('backbone')}: its weights do not fit {c.arch} on {c.backbone}") from None

@@ -16,7 +16,7 @@ DecoderBuilder = Callable[..., ColorizerNet]
 
 
 def _load_designs() -> None:
-    from colorizer.decoders import hypercolumn, residual  # noqa: F401 - their decorators register them
+    from colorizer.decoders import fusion, hypercolumn, residual  # noqa: F401 - their decorators register them
 
 
 _REGISTRY: Registry[DecoderBuilder] = Registry("arch", _load_designs)

@@ -30,6 +30,8 @@ class ColorizerNet(nn.Module):
     """
 
     head: nn.Conv2d
+    #: Layers this design adds to one it can start from (``--init-from``); they start as a no-op.
+    new_layer_prefixes: tuple[str, ...] = ()
 
     def __init__(self, backbone: Backbone, config: dict[str, Any] | None = None) -> None:
         super().__init__()
@@ -40,3 +42,11 @@ class ColorizerNet(nn.Module):
     def size_multiple(self) -> int:
         """Inputs whose sides are multiples of this keep every tap aligned."""
         return self.backbone.size_multiple
+
+    def load_parent_state(self, state: dict[str, torch.Tensor]) -> None:
+        """Load a checkpoint of this design, or of one this design extends (only
+        ``new_layer_prefixes`` may be missing); anything else that does not fit is a RuntimeError."""
+        missing, unexpected = self.load_state_dict(state, strict=False)
+        unexplained = [key for key in missing if not key.startswith(self.new_layer_prefixes)]
+        if unexpected or unexplained:
+            raise RuntimeError(f"weights do not fit: missing {unexplained[:3]}, unexpected {list(unexpected)[:3]}")

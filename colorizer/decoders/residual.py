@@ -47,10 +47,14 @@ class ResidualColorizer(ColorizerNet):
         # A zero head makes an untrained model predict U = V = 0: plain gray, never noise.
         nn.init.zeros_(self.head.weight)
 
+    def deepest_features(self, tap: torch.Tensor) -> torch.Tensor:
+        """What the deepest tap predicts, at the next shallower tap's width."""
+        return F.relu(self.reduce(self.tap_norms[-1](tap)))
+
     def decode_taps(self, gray3: torch.Tensor) -> torch.Tensor:
         """The decoder's features at the shallowest tap's resolution (3 channels)."""
         taps = self.backbone(gray3)
-        x = F.relu(self.reduce(self.tap_norms[-1](taps[-1])))
+        x = self.deepest_features(taps[-1])
         for level in range(len(taps) - 2, -1, -1):
             x = upsample_to(x, taps[level]) + self.tap_norms[level](taps[level])
             x = F.relu(self.fuse[level](x))
