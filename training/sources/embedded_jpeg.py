@@ -4,6 +4,7 @@ one photo at many sizes) and keep the largest one that decodes."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 from PIL import Image
@@ -35,3 +36,17 @@ def largest_embedded_jpeg(path: str | Path) -> Image.Image | None:
         except (OSError, SyntaxError, ValueError):
             continue  # a truncated copy: try the next size down
     return None
+
+
+def embedded_jpegs(path: str | Path) -> Iterator[Image.Image]:
+    """Every decodable JPEG inside ``path``, in file order (Scratch projects keep their scenes so)."""
+    blob = Path(path).read_bytes()
+    start = blob.find(SOI)
+    while start != -1:
+        try:
+            with Image.open(io.BytesIO(blob[start:])) as im:
+                if im.format == "JPEG":
+                    yield im.convert("RGB")
+        except (OSError, SyntaxError, ValueError):
+            pass
+        start = blob.find(SOI, start + 3)
