@@ -37,21 +37,22 @@ def frontier_series(reports: dict[str, dict[str, Any]]) -> list[tuple[str, tuple
     return series
 
 
-def plot_frontier(reports: dict[str, dict[str, Any]], out_png: Path) -> Path:
-    line_plot(frontier_series(reports), out_png, x_label="CF ratio (pred / truth)", y_label="PSNR (dB)")
-    return out_png
+def plot_frontier(reports: dict[str, dict[str, Any]], out_png: Path, title: str | None = None) -> Path:
+    return line_plot(frontier_series(reports), out_png, x_label="colourfulness ratio (prediction / truth)",
+                     y_label="mean PSNR (dB)", title=title)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m training.frontier", description=__doc__)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--title", default=None)
     parser.add_argument("reports", nargs="+", help="NAME=path/to/eval.json")
     args = parser.parse_args(argv)
     reports = {}
     for item in args.reports:
         name, _, path = item.partition("=")
         reports[name] = json.loads(Path(path).read_text())
-    print(plot_frontier(reports, args.out))
+    print(plot_frontier(reports, args.out, args.title))
 
 
 if __name__ == "__main__":

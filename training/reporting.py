@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageDraw
-
+log = logging.getLogger(__name__)
 
 class MetricsLog:
     """Appends one JSON object per line; mirrors scalars to TensorBoard when it is installed."""
@@ -47,66 +47,46 @@ def read_metrics(path: Path) -> list[dict[str, Any]]:
 
 
 def plot_curve(metrics_path: Path, out_png: Path) -> Path | None:
-    """Training (and validation) loss against step: matplotlib if installed, else Pillow."""
+    """Training (and validation) loss against step; ``None`` when there is nothing to draw or
+    matplotlib (the ``training`` extra) is missing, which is logged and never fails a run."""
     records = read_metrics(metrics_path)
     train = [(r["step"], r["loss"]) for r in records if r.get("split") == "train" and "loss" in r]
     val = [(r["step"], r["val_loss"]) for r in records if r.get("split") == "val" and "val_loss" in r]
-    if not train and not val:
+    series = [(label, colour, points) for label, colour, points in
+              (("train loss", (31, 119, 180), train), ("val loss", (255, 127, 14), val)) if points]
+    if not series:
         return None
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
-        if train:
-            ax.plot(*zip(*train), label="train loss")
-        if val:
-            ax.plot(*zip(*val), "o-", label="val loss")
-        ax.set_xlabel("step")
-        ax.set_ylabel("loss")
-        ax.legend()
-        ax.grid(alpha=0.3)
-        fig.tight_layout()
-        fig.savefig(out_png)
-        plt.close(fig)
+        return line_plot(series, out_png, x_label="step", y_label="loss")
     except ImportError:
-        _plot_pillow([("train loss", (31, 119, 180), train), ("val loss", (255, 127, 14), val)], out_png)
-    return Path(out_png)
-
-
-def _plot_pillow(series, out_png: Path) -> None:
-    line_plot(series, out_png, x_label="step", y_label="loss")
+        log.warning("no loss curve: matplotlib is not installed (pip install 'colorbot[training]')")
+        return None
 
 
 def line_plot(series: list[tuple[str, tuple[int, int, int], list[tuple[float, float]]]], out_png: Path, *,
-              x_label: str, y_label: str, size: tuple[int, int] = (800, 450), margin: int = 60) -> None:
-    """A plain Pillow line chart (no plotting dependency): one coloured line with dots per series."""
-    im = Image.new("RGB", size, "white")
-    draw = ImageDraw.Draw(im)
-    points = [p for _, _, s in series for p in s]
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    x0, x1 = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
-    y0, y1 = min(ys), max(ys) if max(ys) > min(ys) else min(ys) + 1e-9
-    w, h = size[0] - 2 * margin, size[1] - 2 * margin
+              x_label: str, y_label: str, title: str | None = None, size: tuple[int, int] = (800, 450)) -> Path:
+    """A matplotlib line chart, one labelled line per series (a series of one point is a marker);
+    ``size`` in pixels at 100 dpi. Raises ImportError without matplotlib."""
+    import matplotlib
 
-    def xy(x, y):
-        return margin + (x - x0) / (x1 - x0) * w, size[1] - margin - (y - y0) / (y1 - y0) * h
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
 
-    draw.rectangle([margin, margin, size[0] - margin, size[1] - margin], outline="black")
-    for i in range(5):
-        yv, xv = y0 + (y1 - y0) * i / 4, x0 + (x1 - x0) * i / 4
-        draw.text((4, xy(x0, yv)[1] - 6), f"{yv:.4g}", fill="black")
-        draw.text((xy(xv, y0)[0] - 12, size[1] - margin + 6), f"{xv:.4g}", fill="black")
-    draw.text((size[0] // 2 - 30, size[1] - margin + 24), x_label, fill="black")
-    draw.text((4, margin - 20), y_label, fill="black")
-    for row, (label, colour, pts) in enumerate(series):
-        if len(pts) > 1:
-            draw.line([xy(*p) for p in pts], fill=colour, width=2)
-        if len(pts) <= 30:
-            for p in pts:
-                x, y = xy(*p)
-                draw.ellipse([x - 3, y - 3, x + 3, y + 3], fill=colour)
-        draw.text((size[0] - margin - 230, margin + 6 + 14 * row), label, fill=colour)
-    im.save(out_png)
+    fig, ax = plt.subplots(figsize=(size[0] / 100, size[1] / 100), dpi=100)
+    try:
+        for label, colour, points in series:
+            xs, ys = zip(*points)
+            rgb = tuple(c / 255 for c in colour)
+            style = "s" if len(points) == 1 else "o-" if len(points) <= 30 else "-"
+            ax.plot(xs, ys, style, color=rgb, label=label, markersize=7 if len(points) == 1 else 4, linewidth=1.5)
+        ax.set_xlabel(x_label)
+        ax.set_ylabel(y_label)
+        if title:
+            ax.set_title(title)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="best")
+        fig.tight_layout()
+        fig.savefig(out_png)
+    finally:
+        plt.close(fig)
+    return Path(out_png)
