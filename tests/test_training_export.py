@@ -136,3 +136,13 @@ def test_frontier_has_a_curve_per_model_and_a_point_per_baseline(tmp_path: Path)
     assert series["gray"] == [(0.0, 20.5)] and series["mean_chroma"] == [(0.28, 19.7)]
     with Image.open(plot_frontier(reports, tmp_path / "f.png")) as image:
         assert image.size == (800, 450)
+
+
+def test_the_saturation_rule_takes_the_strongest_point_within_a_quarter_db_of_the_peak() -> None:
+    from training.frontier import choose_saturation
+
+    sweep = [{"saturation": s, "psnr": p} for s, p in ((0.75, 23.20), (0.9, 23.32), (1.25, 23.10), (1.5, 22.70))]
+    report = {"saturation": 1.0, "summary": {"model": {"psnr": 23.25}}, "saturation_sweep": sweep}
+    assert choose_saturation(report) == 1.25  # 23.10 is within 0.25 dB of 23.32; 1.5 is not
+    assert choose_saturation(report, tolerance_db=0.1) == 1.0  # the model's own point counts too
+    assert choose_saturation({"saturation": 1.1, "summary": {"model": {"psnr": 20.0}}}) == 1.1  # no sweep

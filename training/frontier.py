@@ -25,6 +25,19 @@ def model_curve(report: dict[str, Any]) -> list[tuple[float, float]]:
     return sorted({(p["cf_ratio"], p["psnr"]) for p in report.get("saturation_sweep") or []} | {(own["cf_ratio"], own["psnr"])})
 
 
+#: The saturation rule fixed before the first test score: the strongest sweep point within this
+#: many dB of the sweep's best PSNR on tune.
+SATURATION_TOLERANCE_DB = 0.25
+
+
+def choose_saturation(report: dict[str, Any], tolerance_db: float = SATURATION_TOLERANCE_DB) -> float:
+    """The saturation the model card's rule picks from a tune report's sweep (its own point included)."""
+    points = [(float(p["saturation"]), float(p["psnr"])) for p in report.get("saturation_sweep") or []]
+    points.append((float(report["saturation"]), float(report["summary"]["model"]["psnr"])))
+    peak = max(psnr for _, psnr in points)
+    return max(sat for sat, psnr in points if psnr >= peak - tolerance_db)
+
+
 def frontier_series(reports: dict[str, dict[str, Any]]) -> list[tuple[str, tuple[int, int, int], list[tuple[float, float]]]]:
     """(label, colour, [(cf_ratio, psnr), ...]) per model sweep, then one point per baseline."""
     series = []
@@ -44,7 +57,9 @@ def plot_frontier(reports: dict[str, dict[str, Any]], out_png: Path, title: str 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m training.frontier", description=__doc__)
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--out", type=Path, help="draw the frontier figure here")
+    parser.add_argument("--choose-saturation", action="store_true",
+                        help=f"print the saturation the rule picks from each (tune) report: the strongest within {SATURATION_TOLERANCE_DB} dB of the peak")
     parser.add_argument("--title", default=None)
     parser.add_argument("reports", nargs="+", help="NAME=path/to/eval.json")
     args = parser.parse_args(argv)
@@ -52,7 +67,11 @@ def main(argv: list[str] | None = None) -> None:
     for item in args.reports:
         name, _, path = item.partition("=")
         reports[name] = json.loads(Path(path).read_text())
-    print(plot_frontier(reports, args.out, args.title))
+    if args.choose_saturation:
+        for name, report in reports.items():
+            print(f"{name}: {choose_saturation(report):g}")
+    if args.out:
+        print(plot_frontier(reports, args.out, args.title))
 
 
 if __name__ == "__main__":
