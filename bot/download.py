@@ -55,7 +55,7 @@ class DownloadError(Exception):
     """Why a download failed: ``kind`` for code, ``str()`` for the log, ``retryable`` for the queue.
 
     Kinds: not_allowed, bad_url, http_404 (also 410), http_429, http_4xx, http_5xx, timeout,
-    connection, too_many_redirects, too_large, not_image, corrupt.
+    connection, too_many_redirects, too_large, not_image (not_video: the policy's noun), corrupt.
     """
 
     def __init__(self, kind: str, message: str, url: str, retryable: bool | None = None) -> None:
@@ -82,6 +82,9 @@ class DownloadPolicy:
     max_redirects: int = 5
     user_agent: str = "python:colorbot:0 (by /u/colorbot)"
     verify: bool | str = True  # TLS verification, or a CA bundle path (tests)
+    noun: str = "image"  # what is fetched, for messages ("image", "video")
+    content_types: tuple[str, ...] = ("image/",)  # accepted Content-Type prefixes
+    accept: str = "image/*"  # the request's Accept header
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DownloadPolicy:
@@ -147,14 +150,14 @@ def check_url(url: str, policy: DownloadPolicy, resolver: Resolver = resolve_hos
     mirrored = mirrored_host(url, policy.sandbox_base_url)
     if mirrored is not None:  # the local sandbox: no DNS or address checks, but the same host allow-list
         if mirrored not in policy.allowed_hosts:
-            raise DownloadError("not_allowed", f"sandbox path is not a mirrored image host ({mirrored or 'none'})", url)
+            raise DownloadError("not_allowed", f"sandbox path is not a mirrored {policy.noun} host ({mirrored or 'none'})", url)
         return Target(url, host, port or (443 if parts.scheme == "https" else 80), None)
     if parts.scheme != "https":
-        raise DownloadError("not_allowed", f"only https image URLs are fetched, not {parts.scheme or 'no scheme'}", url)
+        raise DownloadError("not_allowed", f"only https {policy.noun} URLs are fetched, not {parts.scheme or 'no scheme'}", url)
     if parts.username is not None or parts.password is not None:
-        raise DownloadError("not_allowed", "credentials in image URL", url)
+        raise DownloadError("not_allowed", f"credentials in {policy.noun} URL", url)
     if host not in policy.allowed_hosts:
-        raise DownloadError("not_allowed", f"host {host or '(none)'} is not an allowed image host", url)
+        raise DownloadError("not_allowed", f"host {host or '(none)'} is not an allowed {policy.noun} host", url)
     if port not in (None, 443):
         raise DownloadError("not_allowed", f"port {port} is not allowed", url)
     try:
@@ -196,7 +199,7 @@ def _request_url(target: Target) -> str:
 
 def _send(target: Target, policy: DownloadPolicy, remaining: float) -> requests.Response:
     """One GET, no redirects followed, body not read yet."""
-    headers = {"User-Agent": policy.user_agent, "Accept": "image/*", "Accept-Encoding": "identity"}
+    headers = {"User-Agent": policy.user_agent, "Accept": policy.accept, "Accept-Encoding": "identity"}
     if target.address is not None:
         port = urlsplit(target.url).port
         headers["Host"] = target.host + (f":{port}" if port else "")
@@ -207,7 +210,7 @@ def _send(target: Target, policy: DownloadPolicy, remaining: float) -> requests.
         return adapter.send(request, stream=True, timeout=timeout, verify=policy.verify, proxies={})
     except requests.Timeout:
         adapter.close()
-        raise DownloadError("timeout", "the image host did not answer in time", target.url) from None
+        raise DownloadError("timeout", f"the {policy.noun} host did not answer in time", target.url) from None
     except requests.ConnectionError as exc:
         adapter.close()
         raise DownloadError("connection", f"cannot connect: {type(exc).__name__}", target.url) from None
@@ -220,16 +223,16 @@ def _close(response: requests.Response) -> None:
         response.connection.close()
 
 
-def _check_status(response: requests.Response, url: str) -> None:
+def _check_status(response: requests.Response, url: str, noun: str) -> None:
     code = response.status_code
     if code in (404, 410):
-        raise DownloadError("http_404", f"image is gone (HTTP {code})", url)
+        raise DownloadError("http_404", f"{noun} is gone (HTTP {code})", url)
     if code == 429:
-        raise DownloadError("http_429", "image host is rate limiting us (HTTP 429)", url)
+        raise DownloadError("http_429", f"{noun} host is rate limiting us (HTTP 429)", url)
     if 400 <= code < 500:
-        raise DownloadError("http_4xx", f"image host refused (HTTP {code})", url)
+        raise DownloadError("http_4xx", f"{noun} host refused (HTTP {code})", url)
     if code >= 500:
-        raise DownloadError("http_5xx", f"image host failed (HTTP {code})", url)
+        raise DownloadError("http_5xx", f"{noun} host failed (HTTP {code})", url)
     if code != 200:
         raise DownloadError("http_4xx", f"unexpected HTTP {code}", url)
 
@@ -245,7 +248,7 @@ def _open(url: str, policy: DownloadPolicy, resolver: Resolver, deadline: float)
             url = urljoin(url, location)
             continue
         try:
-            _check_status(response, url)
+            _check_status(response, url, policy.noun)
         except DownloadError:
             _close(response)
             raise
@@ -271,43 +274,62 @@ def _save(response: requests.Response, url: str, policy: DownloadPolicy, deadlin
         while chunk := response.raw.read1(CHUNK_BYTES, decode_content=True):
             size += len(chunk)
             if size > policy.max_bytes:
-                raise DownloadError("too_large", f"image is larger than {policy.max_bytes} bytes", url)
+                raise DownloadError("too_large", f"{policy.noun} is larger than {policy.max_bytes} bytes", url)
             file.write(chunk)
             _remaining(deadline, url)
     except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
-        raise DownloadError("timeout", "the image host stalled while sending", url) from None
+        raise DownloadError("timeout", f"the {policy.noun} host stalled while sending", url) from None
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         raise DownloadError("connection", f"connection broke while downloading ({type(exc).__name__})", url) from None
     return size
 
 
-def download_image(url: str, dest: str | os.PathLike[str], policy: DownloadPolicy, *, resolver: Resolver = resolve_host) -> DownloadedImage:
-    """Fetch the image at ``url`` into ``dest`` (written only once verified), or raise :class:`DownloadError`."""
+@dataclass(frozen=True)
+class FetchedFile:
+    """A downloaded file whose type and size passed the policy's checks."""
+
+    path: Path
+    url: str  # after redirects
+    content_type: str
+    size: int
+
+
+def fetch_file(url: str, dest: str | os.PathLike[str], policy: DownloadPolicy, *, resolver: Resolver = resolve_host,
+               verify: Callable[[Path, str], Any] | None = None) -> tuple[FetchedFile, Any]:
+    """Fetch ``url`` into ``dest`` under ``policy`` (hosts, addresses, redirects, Content-Type, size,
+    time); ``verify(tmp_path, final_url)`` checks the bytes before ``dest`` is written and its
+    result is returned beside the file. Raises :class:`DownloadError`."""
     dest = Path(dest)
     deadline = time.monotonic() + policy.total_timeout
     response, final_url = _open(url, policy, resolver, deadline)
     try:
         content_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
-        if not content_type.startswith("image/"):
+        if not content_type.startswith(policy.content_types):
             what = "an HTML page" if content_type in ("text/html", "application/xhtml+xml") else f"{content_type or 'no content type'}"
-            raise DownloadError("not_image", f"the link gives {what}, not an image", final_url)
+            raise DownloadError(f"not_{policy.noun}", f"the link gives {what}, not {'an' if policy.noun[0] in 'aeiou' else 'a'} {policy.noun}", final_url)
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > policy.max_bytes:
-            raise DownloadError("too_large", f"image is {int(declared)} bytes, more than {policy.max_bytes}", final_url)
+            raise DownloadError("too_large", f"{policy.noun} is {int(declared)} bytes, more than {policy.max_bytes}", final_url)
         dest.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as file:
                 size = _save(response, final_url, policy, deadline, file)
-            image = _decode(tmp, final_url, policy)
+            checked = verify(tmp, final_url) if verify else None
             os.replace(tmp, dest)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
     finally:
         _close(response)
-    return DownloadedImage(dest, final_url, content_type, size, dataclasses.replace(image, path=dest))
+    return FetchedFile(dest, final_url, content_type, size), checked
+
+
+def download_image(url: str, dest: str | os.PathLike[str], policy: DownloadPolicy, *, resolver: Resolver = resolve_host) -> DownloadedImage:
+    """Fetch the image at ``url`` into ``dest`` (written only once verified), or raise :class:`DownloadError`."""
+    fetched, image = fetch_file(url, dest, policy, resolver=resolver, verify=lambda path, final: _decode(path, final, policy))
+    return DownloadedImage(fetched.path, fetched.url, fetched.content_type, fetched.size, dataclasses.replace(image, path=fetched.path))
 
 
 def _decode(path: Path, url: str, policy: DownloadPolicy) -> LoadedImage:

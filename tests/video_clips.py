@@ -121,3 +121,10 @@ def decode_planes(path: Path) -> tuple[list[np.ndarray], list[np.ndarray], list[
             stamps.append(frame.pts)
             last = frame
     return ys, uvs, stamps, last
+
+
+def write_sound(path: Path, seconds: float, codec: str = "aac") -> Path:
+    """An audio-only MP4 (v.redd.it keeps a clip's sound in a file of its own): a 440 Hz tone."""
+    with av.open(str(path), "w", format="mp4") as out:
+        _write_tone(out, _audio_stream(out, codec), seconds)
+    return path
