@@ -58,6 +58,8 @@ __all__ = ["HUMAN_COLORIZATION_SUBREDDITS", "PANEL_HEIGHT", "PostWork", "Summary
 log = logging.getLogger(__name__)
 
 PANEL_HEIGHT = 640
+#: What this worker claims: clips (kind "video") hold a worker for minutes and have their own.
+PHOTO_KINDS = ("photo",)
 
 
 def default_worker_id() -> str:
@@ -139,7 +141,7 @@ class Worker:
         self.models.refresh_canary()
         with self.busy:
             jobs = self.queue.claim(self.worker_id, limit=self.settings.worker.batch_size,
-                                    lease_seconds=self.settings.worker.lease_seconds)
+                                    lease_seconds=self.settings.worker.lease_seconds, kinds=PHOTO_KINDS)
             if not jobs:
                 return None
             summary = Summary()

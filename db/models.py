@@ -57,6 +57,7 @@ class Job(Base):
         CheckConstraint(f"state IN ({_STATE_VALUES})", name="state"),
         Index("ix_jobs_claimable", "state", "next_attempt_at"),
         Index("ix_jobs_lease", "state", "lease_expires_at"),
+        Index("ix_jobs_kind_claimable", "kind", "state", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -68,6 +69,8 @@ class Job(Base):
     image_url: Mapped[str] = mapped_column(String(2048))
     image_index: Mapped[int] = mapped_column(Integer, default=0)
     role: Mapped[str] = mapped_column(String(16), default="bw")
+    kind: Mapped[str] = mapped_column(String(16), default="photo", server_default="photo")  # photo | video: who claims it
+    media: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # a clip's facts from the listing (playlist, duration, sound)
     # Queue bookkeeping.
     state: Mapped[str] = mapped_column(String(16), default=JobState.PENDING.value)
     skip_reason: Mapped[str | None] = mapped_column(Text)

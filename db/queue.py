@@ -16,7 +16,7 @@ import random
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Iterator
+from typing import Any, Collection, Iterable, Iterator
 
 from sqlalchemy import ColumnElement, Engine, Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -48,6 +48,8 @@ class NewJob:
     author: str | None = None
     image_index: int = 0
     role: str = "bw"
+    kind: str = "photo"  # "video": a clip, claimed only by a clip worker
+    media: dict[str, Any] | None = None
 
 
 class JobQueue:
@@ -121,13 +123,15 @@ class JobQueue:
 
     # -- consuming --------------------------------------------------------------------------
     def claim(
-        self, worker_id: str, limit: int = 1, lease_seconds: float = 600, now: datetime | None = None
+        self, worker_id: str, limit: int = 1, lease_seconds: float = 600, now: datetime | None = None,
+        kinds: Collection[str] | None = None,
     ) -> list[Job]:
-        """Atomically take up to `limit` due jobs (pending, or running with an expired lease) for `worker_id`."""
+        """Atomically take up to `limit` due jobs (pending, or running with an expired lease) for `worker_id`;
+        only jobs of `kinds` when given (a photo worker never takes a clip that would hold it for minutes)."""
         now = self._now(now)
         with self._tx(write=True) as session:
             self._fail_exhausted_leases(session, now)
-            ids = session.scalars(claimable(now, limit)).all()
+            ids = session.scalars(claimable(now, limit, kinds)).all()
             if not ids:
                 return []
             session.execute(
@@ -337,12 +341,14 @@ class JobQueue:
             return [by_id[job_id] for job_id in ids]
 
 
-def claimable(now: datetime, limit: int) -> Select[tuple[int]]:
-    """Ids of due jobs, oldest first; PostgreSQL locks them and skips rows other claimers hold."""
+def claimable(now: datetime, limit: int, kinds: Collection[str] | None = None) -> Select[tuple[int]]:
+    """Ids of due jobs (of ``kinds`` when given), oldest first; PostgreSQL locks them and skips rows other claimers hold."""
     due = or_(
         and_(Job.state == PENDING, Job.next_attempt_at <= now),
         and_(Job.state == RUNNING, Job.lease_expires_at <= now),
     )
+    if kinds is not None:
+        due = and_(Job.kind.in_(list(kinds)), due)
     oldest_first = select(Job.id).where(due).order_by(Job.next_attempt_at, Job.id).limit(limit)
     return oldest_first.with_for_update(skip_locked=True)
 

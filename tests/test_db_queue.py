@@ -65,6 +65,17 @@ def test_claim_then_complete_and_skip(queue: JobQueue) -> None:
     assert queue.counts_by_state()["done"] == 1 and queue.counts_by_state()["skipped"] == 1
 
 
+def test_workers_claim_only_their_kinds_and_a_clip_keeps_its_media(queue: JobQueue) -> None:
+    clip = {"playlist_url": "https://v.redd.it/abc/DASHPlaylist.mpd", "duration": 31.5, "has_audio": True}
+    queue.enqueue([NewJob("v1", "OldSchoolCool", "/r/x/v1", "https://v.redd.it/abc/CMAF_720.mp4", kind="video", media=clip),
+                   new_job("p1")], now=T0)
+    (photo,) = queue.claim("photos", limit=5, now=T0, kinds=("photo",))
+    assert (photo.post_id, photo.kind, photo.media) == ("p1", "photo", None)
+    assert queue.claim("photos", limit=5, now=T0, kinds=("photo",)) == [], "the clip is not a photo worker's"
+    (video,) = queue.claim("clips", limit=5, now=T0, kinds=("video",))
+    assert (video.post_id, video.kind, video.media) == ("v1", "video", clip)
+
+
 def test_fail_backs_off_exponentially_then_fails_for_good(queue: JobQueue) -> None:
     (job_id,) = queue.enqueue([new_job()], now=T0)
     now = T0
