@@ -10,6 +10,9 @@ Schema (every key optional)::
                           "host": "i.redd.it", "beside": {...another image: before/after...}}
                          | {"file": "path"} | {"base64": "...", "content_type": "image/jpeg"},
                 "gallery": [{"image": {...}, "caption": "", "status": "valid|unprocessed"}],
+                "video": {"photo": "camera", "tone": "gray|sepia|color", "seconds": 2, "heights": [360, 240],
+                          "audio": true, "is_gif": false} | {"file": "data/clips/…", "seconds": 10, ...},
+                         # plus what the post declares: "duration" (default: the clip's), "transcode_s" (media null that long)
                 "crosspost_of": "abc0", ...any other Post field (locked, over_18, url, selftext...)}],
      "comments": [{"id": "c1", "post": "abc1", "parent": "t1_c0", "author": "...", "body": "...", "read": false}],
      "messages": [{"id": "m1", "author": "...", "dest": "colorbot", "subject": "...", "body": "...", "read": false}]}
@@ -26,10 +29,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bot.sandbox import images
-from bot.sandbox.world import Comment, GalleryItem, MediaFile, Message, Post, Subreddit, World
+from bot.sandbox import images, videos
+from bot.sandbox.world import Comment, GalleryItem, MediaFile, Message, Post, Subreddit, VideoInfo, World
 
-POST_FIELDS = {f.name for f in fields(Post)} - {"gallery", "crosspost_parent", "created_utc"}
+POST_FIELDS = {f.name for f in fields(Post)} - {"gallery", "crosspost_parent", "created_utc", "video"}
 SUB_FIELDS = {f.name for f in fields(Subreddit)}
 BOT = "colorbot"
 
@@ -62,6 +65,18 @@ def _store_image(world: World, spec: dict[str, Any], name: str) -> tuple[str, st
     return url, kind
 
 
+def _store_video(world: World, post: Post, spec: dict[str, Any], now: float) -> None:
+    """Store a clip's playlist, renditions and sound at ``https://v.redd.it/<name>/…`` and make ``post`` a video post."""
+    declared = {key: spec[key] for key in ("duration", "transcode_s") if key in spec}
+    clip = videos.build_clip({k: v for k, v in spec.items() if k not in declared})
+    base = f"https://v.redd.it/{_media_name(post.id, 'video')}"
+    for name, (content_type, data) in clip.files.items():
+        world.add_media(f"{base}/{name}", MediaFile(content_type, data))
+    post.url, post.is_video, post.post_hint = base, True, post.post_hint or "hosted:video"
+    post.video = VideoInfo(clip.width, clip.height, float(declared.get("duration", clip.seconds)), clip.has_audio,
+                           bool(spec.get("is_gif", False)), now + float(declared.get("transcode_s", 0)))
+
+
 def _media_name(*parts: str) -> str:
     return hashlib.sha1("/".join(parts).encode()).hexdigest()[:13]  # noqa: S324 - a name, not security
 
@@ -76,7 +91,7 @@ def load_into(world: World, seed: dict[str, Any]) -> dict[str, list[str]]:
         for spec in seed.get("subreddits", []):
             world.add_subreddit(Subreddit(**{k: v for k, v in spec.items() if k in SUB_FIELDS}))
         for spec in seed.get("posts", []):
-            unknown = set(spec) - POST_FIELDS - {"age_s", "image", "gallery", "crosspost_of"}
+            unknown = set(spec) - POST_FIELDS - {"age_s", "image", "gallery", "crosspost_of", "video"}
             if unknown:
                 raise ValueError(f"unknown post fields {sorted(unknown)}")
             post = Post(**{k: v for k, v in spec.items() if k in POST_FIELDS}, created_utc=now - float(spec.get("age_s", 0)) or now)
@@ -84,6 +99,8 @@ def load_into(world: World, seed: dict[str, Any]) -> dict[str, list[str]]:
             if "image" in spec:
                 post.url, _ = _store_image(world, spec["image"], _media_name(post.id))
                 post.post_hint = post.post_hint or "image"
+            if "video" in spec:
+                _store_video(world, post, spec["video"], now)
             if "gallery" in spec:
                 post.gallery = []
                 for index, item in enumerate(spec["gallery"]):
@@ -158,8 +175,8 @@ DEFAULT_SEED: dict[str, Any] = {
          "age_s": _minutes(70), "is_self": True, "selftext": "I'll post the scan in the comments. Thanks!"},
         {"id": "xpost1", "subreddit": "Colorization", "title": "Crosspost: grandfather with his camera", "age_s": _minutes(75),
          "crosspost_of": "gray01"},
-        {"id": "video1", "subreddit": "OldSchoolCool", "title": "Home movie, 1958", "age_s": _minutes(80), "is_video": True,
-         "post_hint": "hosted:video", "url": "https://v.redd.it/sandboxvideo1"},
+        {"id": "video1", "subreddit": "OldSchoolCool", "title": "Home movie, 1958", "age_s": _minutes(80),
+         "video": {"photo": "camera", "tone": "gray", "seconds": 2}},
         {"id": "done01", "subreddit": "Colorization", "title": "Astronaut, B&W (already answered by the bot)", "age_s": _minutes(85),
          "image": {"photo": "astronaut", "tone": "gray"}},
         {"id": "miss01", "subreddit": "OldSchoolCool", "title": "Image gone from i.redd.it", "age_s": _minutes(90),

@@ -8,6 +8,7 @@ URLs onto the sandbox, so seeds stay short and real-looking.
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -111,13 +112,20 @@ def _variants(post: Post, base: str, width: int, height: int) -> Json:
     return variants
 
 
-def _video(post: Post) -> Json:
-    """``media.reddit_video`` of a transcoded v.redd.it post (2026 shape)."""
+def _video(post: Post) -> Json | None:
+    """``media.reddit_video`` of a v.redd.it post (2026 shape), or ``None`` while Reddit is still
+    transcoding it (README fact 10: ``is_video`` is already true then)."""
     base = post.url.rstrip("/")
-    return {"reddit_video": {"bitrate_kbps": 1200, "fallback_url": f"{base}/CMAF_720.mp4?source=fallback", "has_audio": True,
-                             "height": 720, "width": 960, "scrubber_media_url": f"{base}/CMAF_96.mp4",
-                             "dash_url": f"{base}/DASHPlaylist.mpd?a=sandbox&v=1&f=sd", "duration": 12,
-                             "hls_url": f"{base}/HLSPlaylist.m3u8?a=sandbox&v=1&f=sd", "is_gif": False,
+    info = post.video
+    if info is not None and time.time() < info.ready_at:
+        return None
+    width, height = (info.width, info.height) if info else (960, 720)
+    return {"reddit_video": {"bitrate_kbps": info.bitrate_kbps if info else 1200,
+                             "fallback_url": f"{base}/CMAF_{height}.mp4?source=fallback",
+                             "has_audio": info.has_audio if info else True, "height": height, "width": width,
+                             "scrubber_media_url": f"{base}/CMAF_96.mp4",
+                             "dash_url": f"{base}/DASHPlaylist.mpd?a=sandbox&v=1&f=sd", "duration": round(info.duration) if info else 12,
+                             "hls_url": f"{base}/HLSPlaylist.m3u8?a=sandbox&v=1&f=sd", "is_gif": info.is_gif if info else False,
                              "transcoding_status": "completed"}}
 
 

@@ -53,6 +53,19 @@ class GalleryItem:
 
 
 @dataclass
+class VideoInfo:
+    """What a v.redd.it post declares about its clip (``media.reddit_video``); its files are in ``World.media``."""
+
+    width: int
+    height: int
+    duration: float
+    has_audio: bool
+    is_gif: bool = False
+    ready_at: float = 0.0  # until then Reddit is "transcoding": ``media`` is null
+    bitrate_kbps: int = 1200
+
+
+@dataclass
 class Post:
     """A submission. ``url`` is real-looking (``https://i.redd.it/…``); rendering mirrors it."""
 
@@ -75,6 +88,7 @@ class Post:
     crosspost_parent: str | None = None
     created_utc: float = 0.0
     score: int = 1
+    video: VideoInfo | None = None
 
     @property
     def fullname(self) -> str:
