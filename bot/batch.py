@@ -60,6 +60,7 @@ class PostWork:
     hosted: HostedImage | None = None
     uploaded_here: bool = False  # this attempt published ``hosted`` (take it down if unused)
     notes: list[str] = field(default_factory=list)
+    kind: str = "photo"  # "video": a clip post (one job), answered with a side-by-side clip
 
     @property
     def settled(self) -> bool:
@@ -80,7 +81,8 @@ def group_by_post(jobs: list[Job]) -> list[PostWork]:
         hosted = [j for j in group if j.hosted_url]
         lead = hosted[0] if hosted else group[0]
         first = group[0]
-        items.append(PostWork(post_id, first.subreddit, first.author, first.permalink, group, lead, {j.id for j in group}))
+        items.append(PostWork(post_id, first.subreddit, first.author, first.permalink, group, lead, {j.id for j in group},
+                              kind=first.kind or "photo"))
     return items
 
 

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from bot.reply_text import DEFAULT_TEMPLATE, PLACEHOLDERS
+from bot.reply_text import DEFAULT_TEMPLATE, DEFAULT_VIDEO_TEMPLATE, PLACEHOLDERS
 from db.engine import DEFAULT_URL, mask_url
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,7 @@ SECRET_NAME = re.compile(r"secret|token|password|passwd|client_id|api_key", re.I
 # The reply text's placeholders and default live with the code that renders them.
 REPLY_PLACEHOLDERS = PLACEHOLDERS
 DEFAULT_REPLY_TEMPLATE = DEFAULT_TEMPLATE
+DEFAULT_VIDEO_REPLY_TEMPLATE = DEFAULT_VIDEO_TEMPLATE
 
 HostKind = Literal["reddit", "imgur", "local", "outbox"]
 
@@ -115,6 +116,20 @@ class WorkerSettings(_Section):
 
 
 @dataclass(frozen=True, repr=False)
+class VideoSettings(_Section):
+    """Black-and-white video posts: limits checked before any download, and the clip worker."""
+
+    enabled: bool = True  # false: video posts are skipped at ingest, as before
+    max_seconds: float = 60.0  # the declared duration; longer clips are refused before downloading
+    max_megabytes: float = 200.0  # the size the declared bitrate x duration implies, and the download cap
+    max_height: int = 720  # the tallest rendition fetched from v.redd.it's playlist
+    work_dir: Path = Path("clips")  # one folder per clip job; a clip restarted after a crash resumes there
+    lease_seconds: int = 300  # a clip's lease, renewed every third of it while the clip is worked on
+    segment_seconds: float = 10.0  # colorized clip is kept in segments this long: a restart loses at most one
+    reply_template: str = DEFAULT_VIDEO_REPLY_TEMPLATE
+
+
+@dataclass(frozen=True, repr=False)
 class ServeSettings(_Section):
     """The status page, /metrics and /healthz (``colorbot serve``, ``colorbot run --serve-port``)."""
 
@@ -164,6 +179,7 @@ class Settings(_Section):
     host: HostSettings = field(default_factory=HostSettings)
     download: DownloadSettings = field(default_factory=DownloadSettings)
     worker: WorkerSettings = field(default_factory=WorkerSettings)
+    video: VideoSettings = field(default_factory=VideoSettings)
     serve: ServeSettings = field(default_factory=ServeSettings)
     backup: BackupSettings = field(default_factory=BackupSettings)
     scores: ScoresSettings = field(default_factory=ScoresSettings)
@@ -365,11 +381,12 @@ def _validate(s: Settings) -> None:
     need(s.catch_up_hours > 0, ("catch_up_hours",), "must be positive")
     need(s.max_replies_per_hour >= 0, ("max_replies_per_hour",), "must not be negative")
     need(re.fullmatch(r"[A-Za-z0-9_-]{3,20}", s.reddit.owner) is not None, ("reddit", "owner"), "not a Reddit username (no /u/ prefix)")
-    try:
-        fields = {name for _, name, _, _ in string.Formatter().parse(s.reply_template) if name is not None}
-    except ValueError as exc:
-        raise ConfigError(f"reply_template ({env_name('reply_template')}): {exc} (write {{{{ and }}}} for literal braces)") from None
-    need(fields <= REPLY_PLACEHOLDERS, ("reply_template",), f"unknown placeholder {{{min(fields - REPLY_PLACEHOLDERS, default='')}}}; known: {', '.join(sorted(REPLY_PLACEHOLDERS))}")
+    for path, template in ((("reply_template",), s.reply_template), (("video", "reply_template"), s.video.reply_template)):
+        try:
+            fields = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+        except ValueError as exc:
+            raise ConfigError(f"{'.'.join(path)} ({env_name(*path)}): {exc} (write {{{{ and }}}} for literal braces)") from None
+        need(fields <= REPLY_PLACEHOLDERS, path, f"unknown placeholder {{{min(fields - REPLY_PLACEHOLDERS, default='')}}}; known: {', '.join(sorted(REPLY_PLACEHOLDERS))}")
     h = s.host
     need(h.kind != "imgur" or bool(h.imgur_client_id), ("host", "imgur_client_id"), "required when host.kind is imgur")
     need(h.kind != "local" or bool(h.local_base_url), ("host", "local_base_url"), "required when host.kind is local")
@@ -389,6 +406,10 @@ def _validate(s: Settings) -> None:
     need(s.backup.interval_hours >= 0, ("backup", "interval_hours"), "must not be negative (0: off)")
     need(s.backup.keep >= 1, ("backup", "keep"), "must be at least 1")
     need(w.interval_seconds > 0, ("worker", "interval_seconds"), "must be positive")
+    v = s.video
+    for name in ("max_seconds", "max_megabytes", "max_height", "lease_seconds", "segment_seconds"):
+        need(getattr(v, name) > 0, ("video", name), "must be positive")
+    need(v.lease_seconds >= 30, ("video", "lease_seconds"), "must be at least 30 (it is renewed every third of it)")
 
 
 def _is_http_url(url: str | None) -> bool:

@@ -12,6 +12,7 @@ one request per post. This module reads every field through :func:`field`.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import logging
 from collections.abc import Iterable, Mapping
@@ -22,6 +23,7 @@ from urllib.parse import urlsplit
 from bot.download import DEFAULT_IMAGE_HOSTS as IMAGE_HOSTS  # one allow-list of image hosts, for ingest and download
 from bot.reddit.mirror import mirror, real_url
 from bot.reddit.posts import field, unanswerable
+from bot.video.posts import NotYet, Refused, VideoLimits, VideoRef, gallery_gif, gif_video, reddit_video
 from db import NewJob
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,7 @@ class IngestOptions:
     bot_username: str | None = None  # never queue the bot's own posts (its hosted images)
     sandbox_base_url: str | None = None  # listing URLs are mirrored onto this sandbox (see bot.sandbox.hosts)
     max_pixels: int = 50_000_000  # the downloader's limit: a larger original is answered from Reddit's largest rendition under it
+    video: VideoLimits | None = None  # None: video and GIF posts are skipped; else queued as clips within these limits
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class PostPlan:
     decision: Decision = "skip"
     reason: str = ""
     title: str = ""
+    video: VideoRef | None = None  # a clip post: one job of kind "video"
 
     @property
     def fullname(self) -> str:
@@ -169,6 +173,38 @@ def _within_limit(original: str, size: tuple[int, int], renditions: list[tuple[s
     return url, f"{width}x{height} ({megapixels:.0f} MP) is over the {max_pixels / 1e6:.0f} MP limit: using Reddit's {w}x{h} rendition"
 
 
+def _clip(data: Mapping[str, Any], urls: _Urls) -> tuple[VideoRef | None, str] | None:
+    """The clip of a video, GIF or all-animated gallery post: ``(ref, why)``, ``(None, why not)``
+    (why starts "retry: " while Reddit transcodes), or ``None`` for a post with no moving picture."""
+    limits = urls.options.video
+    if limits is None:
+        return None  # clips are off: video posts are skipped by the image path ("video post")
+    animated_gif = urls.real(str(data.get("url_overridden_by_dest") or data.get("url") or "")).lower().split("?")[0].endswith(".gif")
+    if not (data.get("is_video") or animated_gif or data.get("is_gallery") or data.get("gallery_data")):
+        return None
+    if data.get("is_video"):
+        try:
+            ref = reddit_video(data, limits)
+        except NotYet as exc:
+            return None, f"retry: {exc}"
+        except Refused as exc:
+            return None, str(exc)
+        sound = "with sound" if ref.has_audio else "no sound"
+        return ref, f"video post ({ref.duration:g} s, {ref.height} px, {sound})" if ref.duration is not None else "video post"
+    if animated_gif:
+        ref = gif_video(data)
+        return (ref, "GIF post (Reddit's MP4 of it)") if ref else (None, "GIF post without an MP4 rendition")
+    metadata = data.get("media_metadata") or {}
+    items = (data.get("gallery_data") or {}).get("items") or []
+    entries = [metadata.get(item.get("media_id")) or {} for item in items]
+    if not entries or any(e.get("e") == "Image" for e in entries):
+        return None  # stills (or not processed yet): the gallery path answers it
+    for index, entry in enumerate(entries):
+        if (ref := gallery_gif(entry, index)) is not None:
+            return ref, f"gallery of {len(items)} animated items: item {index + 1} as a clip"
+    return None
+
+
 def _media(data: Mapping[str, Any], urls: _Urls) -> tuple[list[ImageRef] | None, str]:
     """The images of a post (or a crosspost parent) from its listing data."""
     if data.get("is_video"):
@@ -199,44 +235,54 @@ def plan_post(submission: Any, options: IngestOptions = IngestOptions()) -> Post
     data = submission if isinstance(submission, Mapping) else vars(submission)
     post_id = str(data.get("id") or "")
     author = _name(data.get("author"))
-    decision, reason, images = _decide(data, author, options)
+    decision, reason, images, video = _decide(data, author, options)
     result = PostPlan(post_id=post_id, subreddit=_name(data.get("subreddit")) or "", author=author,
                       permalink=str(data.get("permalink") or ""), images=images, decision=decision, reason=reason,
-                      title=str(data.get("title") or ""))
+                      title=str(data.get("title") or ""), video=video)
     log.info("ingest %s t3_%s r/%s: %s", decision, post_id, result.subreddit, reason)
     return result
 
 
-def _decide(data: Mapping[str, Any], author: str | None, options: IngestOptions) -> tuple[Decision, str, list[ImageRef]]:
+def _decide(data: Mapping[str, Any], author: str | None, options: IngestOptions) -> tuple[Decision, str, list[ImageRef], VideoRef | None]:
     urls = _Urls(options)
     why = unanswerable(data, options.bot_username)
     if why:
-        return "skip", why, []
+        return "skip", why, [], None
     prefix = ""
     parents = data.get("crosspost_parent_list") or []
     if parents:
         parent = parents[0]
         prefix = f"crosspost of {parent.get('name') or data.get('crosspost_parent')}: "
         if parent.get("over_18"):
-            return "skip", prefix + "original is NSFW", []
+            return "skip", prefix + "original is NSFW", [], None
         if parent.get("removed_by_category") is not None:
-            return "skip", prefix + f"original removed ({parent.get('removed_by_category')})", []
+            return "skip", prefix + f"original removed ({parent.get('removed_by_category')})", [], None
         data = parent
+    if (clip := _clip(data, urls)) is not None:
+        ref, why = clip
+        if ref is None:
+            if why.startswith("retry: "):
+                return "retry_later", prefix + why.removeprefix("retry: "), [], None
+            return "skip", prefix + why, [], None
+        return "queue", prefix + why, [], ref
     images, why = _media(data, urls)
     if images is None:
         if why.startswith("retry: "):
-            return "retry_later", prefix + why.removeprefix("retry: "), []
-        return "skip", prefix + why, []
+            return "retry_later", prefix + why.removeprefix("retry: "), [], None
+        return "skip", prefix + why, [], None
     if len(images) > options.max_images:
         why += f", first {options.max_images} kept"
         images = images[: options.max_images]
-    return "queue", prefix + why, images
+    return "queue", prefix + why, images, None
 
 
 def plan_jobs(plan: PostPlan) -> list[NewJob]:
     """The queue rows for a plan: one per image of a ``queue`` plan, none otherwise."""
     if plan.decision != "queue":
         return []
+    if plan.video is not None:
+        return [NewJob(post_id=plan.post_id, subreddit=plan.subreddit, permalink=plan.permalink, image_url=plan.video.video_url,
+                       author=plan.author, image_index=0, kind="video", media=dataclasses.asdict(plan.video))]
     return [NewJob(post_id=plan.post_id, subreddit=plan.subreddit, permalink=plan.permalink, image_url=image.url,
                    author=plan.author, image_index=image.index) for image in plan.images]
 

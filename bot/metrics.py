@@ -48,6 +48,10 @@ class BotMetrics:
         self.colorize_seconds = Histogram("colorbot_colorize_seconds", "Seconds the model took for one batch.",
                                           buckets=COLORIZE_BUCKETS, registry=r)
         self.images_colorized = Counter("colorbot_images_colorized", "Photos colorized by the model.", registry=r)
+        self.clips_colorized = Counter("colorbot_clips_colorized", "Video clips colorized (film posts, GIF posts).", registry=r)
+        self.clip_seconds = Counter("colorbot_clip_seconds_colorized", "Seconds of video colorized.", registry=r)
+        self.clip_wall_seconds = Counter("colorbot_clip_wall_seconds", "Wall seconds spent colorizing clips "
+                                         "(divided by colorbot_clip_seconds_colorized: seconds of work per second of clip).", registry=r)
         self.inbox_actions = Counter("colorbot_inbox_actions", "Inbox messages acted on (opt_out, delete, refused, ignored).",
                                      ["action"], registry=r)
         self.model_switches = Counter("colorbot_model_switches", "Times this process switched to a newly current model "

@@ -30,6 +30,7 @@ from bot.metrics import BotMetrics
 from bot.reddit.errors import BAN_RECHECK_SECONDS, action_for
 from bot.reddit.identity import identity_of
 from bot.reddit.posts import fetch_posts
+from bot.video.posts import VideoLimits
 from db import Facts, JobQueue
 from db.types import utcnow
 
@@ -74,7 +75,8 @@ def ingest_options(settings: Settings, reddit: praw.Reddit) -> IngestOptions:
     ``/api/v1/me`` request the first time)."""
     policy = DownloadPolicy.from_settings(settings)  # the downloader's allow-list and pixel limit, one for both
     return IngestOptions(image_hosts=policy.allowed_hosts, max_pixels=policy.max_pixels, bot_username=identity_of(reddit).name,
-                         sandbox_base_url=settings.download.sandbox_image_base_url)
+                         sandbox_base_url=settings.download.sandbox_image_base_url,
+                         video=VideoLimits.from_settings(settings) if settings.video.enabled else None)
 
 
 def parse_post_ref(ref: str) -> str:

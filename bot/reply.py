@@ -104,7 +104,7 @@ class Replier:
                                author=state.author or item.author, title=state.title, subreddit=item.subreddit,
                                permalink=state.permalink or item.permalink)
         try:
-            text = render_reply(context, self.settings.reply_template)
+            text = render_reply(context, self.settings.video.reply_template if item.kind == "video" else self.settings.reply_template)
         except ValueError as exc:
             settler.fail(item, summary, f"cannot write the reply: {exc}", permanent=True)
             return

@@ -38,6 +38,17 @@ Here is an automatically colorized version of this photo: [side-by-side comparis
 ^(I'm a bot | [opt out]({{opt_out_url}}) | [feedback]({{feedback_url}}) | [source]({{source_url}}))
 """
 
+DEFAULT_VIDEO_TEMPLATE = f"""\
+Here is an automatically colorized version of this film clip: [side-by-side video, gray | auto]({{comparison_url}}).
+
+*The colors are a neural network's guesses, frame by frame, not a record of the real colors.*
+
+{DELETE_LINE}
+
+---
+^(I'm a bot | [opt out]({{opt_out_url}}) | [feedback]({{feedback_url}}) | [source]({{source_url}}))
+"""
+
 #: URL placeholders (percent-encoded for Markdown links) and text placeholders (Markdown-escaped).
 URL_PLACEHOLDERS = frozenset({"comparison_url", "colorized_url", "opt_out_url", "feedback_url", "source_url", "delete_url", "post_url"})
 TEXT_PLACEHOLDERS = frozenset({"author", "title", "subreddit", "bot_name"})

@@ -79,6 +79,9 @@ def run_once(bot: Bot, posts: list[str] | tuple[str, ...] = (), *, max_wait: flo
     idle_rounds = 0
     while True:
         work = bot.worker.work_until_empty()
+        if bot.clips is not None and not bot.stop.is_set():
+            work.add(bot.clips.work_until_empty())
+            bot.worker.paused_until = bot.worker.paused_until or bot.clips.paused_until
         total.add(work)
         idle_rounds = 0 if work.decisions else idle_rounds + 1
         if bot.stop.is_set() or (work.stopped_because or "").startswith("reply budget"):

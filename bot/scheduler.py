@@ -30,6 +30,7 @@ from bot.reply_scores import ScoreReader
 from bot.reddit.budget import MAX_REQUESTS_PER_MINUTE, WINDOW_SECONDS, client_key, share_budget
 from bot.reddit.client import make_reddit
 from bot.run_once import RunOnceResult, run_once
+from bot.video.worker import ClipWorker
 from bot.worker import Worker
 from db import Facts, JobQueue, make_engine, mask_url, upgrade
 from db.backup import backup_database, next_backup_at, sqlite_file
@@ -49,9 +50,9 @@ INBOX_INTERVAL_SECONDS = 60.0
 #: The scheduler jobs each role runs; exactly one process should run the poller's (duplicate polls
 #: are harmless, the queue ignores known posts, but they spend Reddit's rate limit twice).
 ROLE_JOBS: dict[str, tuple[str, ...]] = {
-    "all": ("poll", "work", "inbox", "bans", "scores", "backup"),
+    "all": ("poll", "work", "clips", "inbox", "bans", "scores", "backup"),
     "poller": ("poll", "inbox", "bans", "scores", "backup"),
-    "worker": ("work",),
+    "worker": ("work", "clips"),
 }
 ROLES = tuple(ROLE_JOBS)
 BAN_CHECK_INTERVAL_SECONDS = 3600.0  # looks for bans whose daily re-check (next_check_at) is due
@@ -71,6 +72,7 @@ class Bot:
     stop: threading.Event
     metrics: BotMetrics = field(default_factory=BotMetrics)  # this process's counters (+ queue gauges)
     scores: ScoreReader | None = None  # reads the replies' scores back (scheduled: scores.interval_seconds)
+    clips: ClipWorker | None = None  # black-and-white video posts, one clip at a time beside the photo worker
 
 
 def build_bot(settings: Settings, reddit: praw.Reddit | None = None, *, colorizer: Colorizer | None = None,
@@ -88,10 +90,12 @@ def build_bot(settings: Settings, reddit: praw.Reddit | None = None, *, colorize
     host = make_host(settings.host.kind, settings.host, reddit, dry_run=settings.dry_run)
     log.info("bot: database %s, host %s%s", mask_url(settings.database_url), host.name, ", DRY RUN (nothing is posted)" if settings.dry_run else "")
     metrics = BotMetrics().watch_database(engine).watch_reddit(reddit)
+    clips = ClipWorker(reddit, queue, facts, settings, host=host, colorizer=colorizer, stop=stop, metrics=metrics) \
+        if settings.video.enabled else None
     return Bot(settings, reddit, queue, facts, Poller(reddit, queue, facts, settings, metrics=metrics),
                Worker(reddit, queue, facts, settings, host=host, colorizer=colorizer, stop=stop, metrics=metrics),
                Inbox(reddit, queue, facts, host, metrics=metrics), stop, metrics,
-               ScoreReader(reddit, queue, host, settings.scores, metrics))
+               ScoreReader(reddit, queue, host, settings.scores, metrics), clips)
 
 
 def _guarded(name: str, fn: Any) -> Any:
@@ -135,6 +139,10 @@ def make_scheduler(bot: Bot, role: str = "all") -> Any:
         if not bot.stop.is_set():
             bot.worker.work_until_empty(max_batches=10)
 
+    def clips() -> None:  # its own thread: a clip never holds up the photo batches
+        if bot.clips is not None and not bot.stop.is_set() and not paused("clips"):
+            bot.clips.work_until_empty(max_batches=1)
+
     def inbox() -> None:
         if not paused("inbox"):
             bot.inbox.process()
@@ -153,6 +161,7 @@ def make_scheduler(bot: Bot, role: str = "all") -> Any:
     jobs = {
         "poll": (poll, s.poll_interval_seconds, _now()),
         "work": (work, s.worker.interval_seconds, None),
+        "clips": (clips, s.worker.interval_seconds, None),
         "inbox": (inbox, INBOX_INTERVAL_SECONDS, _now()),
         "bans": (bans, BAN_CHECK_INTERVAL_SECONDS, _now()),
         "scores": (scores, s.scores.interval_seconds, None),
@@ -220,4 +229,7 @@ def run_forever(bot: Bot, *, role: str = "all", install_signals: bool = True) ->
         bot.stop.set()
         with bot.worker.busy:  # the running batch releases its jobs and ends
             pass
+        if bot.clips is not None:
+            with bot.clips.busy:  # a clip in progress keeps its finished segments for the next claim
+                pass
         log.info("scheduler: stopped")

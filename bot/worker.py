@@ -31,6 +31,7 @@ import socket
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,7 +44,7 @@ from bot.model_source import LoadedModel, ModelSource
 from bot.prepare import HUMAN_COLORIZATION_SUBREDDITS, prepare_post
 from bot.reddit.identity import identity_of
 from bot.reply import Replier
-from db import Facts, JobQueue
+from db import Facts, Job, JobQueue
 from db.model_switches import ModelSwitches
 from db.types import utcnow
 
@@ -140,8 +141,7 @@ class Worker:
             self.metrics.model_switches.inc()
         self.models.refresh_canary()
         with self.busy:
-            jobs = self.queue.claim(self.worker_id, limit=self.settings.worker.batch_size,
-                                    lease_seconds=self.settings.worker.lease_seconds, kinds=PHOTO_KINDS)
+            jobs = self._claim()
             if not jobs:
                 return None
             summary = Summary()
@@ -149,9 +149,15 @@ class Worker:
                 self._work(group_by_post(jobs), Path(scratch), summary)
             return summary
 
+    def _claim(self) -> list[Job]:
+        return self.queue.claim(self.worker_id, limit=self.settings.worker.batch_size,
+                                lease_seconds=self.settings.worker.lease_seconds, kinds=PHOTO_KINDS)
+
+    def _stages(self) -> tuple[Callable[[list[PostWork], Path, Summary], None], ...]:
+        return (self._precheck, self._prepare, self._reuse, self._colorize, self._publish, self._reply_all)
+
     def _work(self, items: list[PostWork], scratch: Path, summary: Summary) -> None:
-        stages = (self._precheck, self._prepare, self._reuse, self._colorize, self._publish, self._reply_all)
-        for stage in stages:
+        for stage in self._stages():
             todo = [item for item in items if not item.settled]
             if not todo:
                 return

@@ -54,6 +54,24 @@ class RedditProfileHost:
             raise result
         return result
 
+    def upload_video(self, path: Path, poster: Path, title: str, *, loop: bool = False) -> HostedImage:
+        """Submit ``path`` as a video post (``videogif`` when it should loop silently) with ``poster`` as
+        its thumbnail; Reddit names no post, so it is found on the profile like an image post. The URL
+        is the post's page: Reddit's player is there."""
+        from praw.models import PostMedia
+        from prawcore.exceptions import PrawcoreException
+
+        media = {"video": {"media": PostMedia(str(path)), "gif": loop, "thumbnail": PostMedia(str(poster))}}
+        submission, how, _ = self._submit(Path(path), title, media)
+        try:
+            (post,) = list(self.reddit.info(fullnames=[submission.fullname]))
+        except (PrawcoreException, ValueError) as exc:
+            raise HostError(self.name, f"posted {path.name} as {submission.fullname} but cannot read it back: {type(exc).__name__}",
+                            retryable=True, pause_seconds=reddit_pause(exc) if isinstance(exc, PrawcoreException) else 0.0) from None
+        page = post.permalink if post.permalink.startswith("http") else f"https://www.reddit.com{post.permalink}"
+        log.info("host reddit: posted %s to u/%s as %s, video %s (%s)", path.name, self.username, post.fullname, post.url, how)
+        return HostedImage(url=page, delete_handle=post.fullname, page_url=page)
+
     def upload_batch(self, requests: list[tuple[Path, str]]) -> list[HostedImage | HostError]:
         """Submit each image, then read all the new posts back in one ``/api/info`` (their image URLs)."""
         from prawcore.exceptions import PrawcoreException
@@ -87,16 +105,18 @@ class RedditProfileHost:
             results.append(HostedImage(url=post.url, delete_handle=post.fullname, page_url=page))
         return results
 
-    def _submit(self, path: Path, title: str) -> tuple[Any, str, Path]:
-        """One image post (its Submission, possibly not yet fetched), and how it was identified."""
+    def _submit(self, path: Path, title: str, media: dict[str, Any] | None = None) -> tuple[Any, str, Path]:
+        """One media post (its Submission, possibly not yet fetched), and how it was identified;
+        ``media`` is PRAW's ``submit`` keyword for it (default: ``image=PostMedia(path)``)."""
         from praw.exceptions import ClientException, MediaPostFailed, RedditAPIException, WebSocketException
         from praw.models import PostMedia
         from prawcore.exceptions import PrawcoreException
 
         started, title = time.time(), " ".join(title.split())[:MAX_TITLE_CHARS] or path.name
         profile = self.reddit.subreddit(f"u_{self.username}")
+        media = media if media is not None else {"image": PostMedia(str(path))}
         try:
-            submission = profile.submit(title, image=PostMedia(str(path)), nsfw=self.nsfw, send_replies=False,
+            submission = profile.submit(title, **media, nsfw=self.nsfw, send_replies=False,
                                         timeout=self.websocket_timeout, without_websockets=not self.use_websockets)
             how = "websocket named the post"
         except MediaPostFailed:  # a WebSocketException subclass: catch it first

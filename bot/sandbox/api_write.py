@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,7 +16,7 @@ from bot.sandbox import things
 from bot.sandbox.calls import ApiError, Call, HttpError, Reply, json_reply
 from bot.sandbox.faults import API_ERRORS
 from bot.sandbox.hosts import UPLOAD_BUCKET, media_key, unmirror_url
-from bot.sandbox.world import Comment, GalleryItem, MediaFile, Message, Post, Upload, World
+from bot.sandbox.world import Comment, GalleryItem, MediaFile, Message, Post, Upload, VideoInfo, World
 
 MAX_COMMENT = 10_000
 
@@ -73,7 +74,8 @@ def delete(call: Call) -> Reply:
 
 
 def submit(call: Call) -> Reply:
-    """``POST /api/submit``: ``self``/``link`` answer ``{id, name, url}``; ``image`` answers a websocket."""
+    """``POST /api/submit``: ``self``/``link`` answer ``{id, name, url}``; ``image``, ``video`` and
+    ``videogif`` answer a websocket (and no post id: README fact 15)."""
     world, user = call.world, call.require_user()
     form = call.form
     with world.lock:
@@ -97,11 +99,17 @@ def submit(call: Call) -> Reply:
         elif kind == "image":
             upload = _upload_for(world, form.get("url", ""))
             post.url, post.post_hint = _publish_upload(world, upload), "image"
+        elif kind in ("video", "videogif"):
+            upload = _upload_for(world, form.get("url", ""))
+            if not upload.mimetype.startswith("video/"):
+                raise ApiError("MEDIA_UPLOAD_FAILED", "the video was not uploaded", "url")
+            _upload_for(world, form.get("video_poster_url", ""))  # Reddit requires the poster frame
+            _publish_video(world, post, upload, gif=kind == "videogif")
         else:
             raise ApiError("INVALID_OPTION", f"kind {kind!r} is not supported by the sandbox", "kind")
         world.add_post(post)
         world.made["submissions"].append(post.id)
-        if kind == "image":
+        if kind in ("image", "video", "videogif"):
             upload.post_id = post.id
             ws = f"{call.base.replace('http', 'ws', 1)}/_ws/{upload.asset_id}"
             return json_reply({"json": {"errors": [], "data": {"user_submitted_page": f"{call.base}/user/{user}/submitted/", "websocket_url": ws}}})
@@ -146,6 +154,29 @@ def _publish_upload(world: World, upload: Upload) -> str:
     width, height = size_of(upload.data or b"")
     url = f"https://i.redd.it/{upload.asset_id}.{ext}"
     return world.add_media(url, MediaFile(upload.mimetype, upload.data or b"", width, height))
+
+
+def _publish_video(world: World, post: Post, upload: Upload, *, gif: bool) -> None:
+    """Make ``post`` a v.redd.it post of the uploaded MP4, "transcoded" at once: its one rendition
+    and a playlist naming it (and its sound, which stays inside that file here)."""
+    import av  # noqa: PLC0415 - only when a video is posted
+
+    from bot.sandbox.videos import playlist  # noqa: PLC0415
+
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as tmp:
+        tmp.write(upload.data or b"")
+        tmp.flush()
+        with av.open(tmp.name) as container:
+            stream = container.streams.video[0]
+            width, height = stream.codec_context.width, stream.codec_context.height
+            seconds = float(container.duration / 1e6) if container.duration else 0.0
+            has_audio = bool(container.streams.audio) and not gif
+    base = f"https://v.redd.it/{upload.asset_id}"
+    name = f"CMAF_{height}.mp4"
+    world.add_media(f"{base}/{name}", MediaFile("video/mp4", upload.data or b"", width, height))
+    world.add_media(f"{base}/DASHPlaylist.mpd", MediaFile("application/dash+xml", playlist([(name, width, height)], False, seconds).encode()))
+    post.url, post.is_video, post.post_hint = base, True, "hosted:video"
+    post.video = VideoInfo(width, height, seconds, has_audio, gif)
 
 
 def _from_richtext(world: World, document: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:

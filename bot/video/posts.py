@@ -29,6 +29,12 @@ class VideoLimits:
     max_bytes: int = 200_000_000
     max_height: int = 720  # the tallest rendition fetched; taller clips are fetched smaller
 
+    @classmethod
+    def from_settings(cls, settings: Any) -> VideoLimits:
+        """``settings.video`` (a :class:`bot.config.Settings`) as limits."""
+        v = settings.video
+        return cls(max_seconds=v.max_seconds, max_bytes=int(v.max_megabytes * 1_000_000), max_height=v.max_height)
+
 
 @dataclass(frozen=True)
 class VideoRef:
@@ -43,10 +49,7 @@ class VideoRef:
     duration: float | None = None
     width: int = 0
     height: int = 0
-
-    @property
-    def is_gif(self) -> bool:
-        return self.kind != "reddit_video"
+    is_gif: bool = False  # a silent clip that loops (GIF posts, v.redd.it's is_gif): answered looping, without sound
 
 
 class NotYet(Exception):
@@ -83,7 +86,7 @@ def reddit_video(data: Mapping[str, Any], limits: VideoLimits) -> VideoRef:
     # has_audio is absent before 2026: then the playlist itself says whether there is a sound track.
     has_audio = not is_gif and video.get("has_audio") is not False
     return VideoRef("reddit_video", 0, fallback or playlist, playlist or None, has_audio, duration,
-                    int(_number(video.get("width")) or 0), int(_number(video.get("height")) or 0))
+                    int(_number(video.get("width")) or 0), int(_number(video.get("height")) or 0), is_gif)
 
 
 def _check_declared(duration: float | None, bitrate_kbps: float | None, limits: VideoLimits) -> None:
@@ -103,7 +106,7 @@ def gif_video(data: Mapping[str, Any]) -> VideoRef | None:
     url = html.unescape(str(mp4.get("url") or ""))
     if not url:
         return None
-    return VideoRef("gif", 0, url, width=int(_number(mp4.get("width")) or 0), height=int(_number(mp4.get("height")) or 0))
+    return VideoRef("gif", 0, url, width=int(_number(mp4.get("width")) or 0), height=int(_number(mp4.get("height")) or 0), is_gif=True)
 
 
 def gallery_gif(meta: Mapping[str, Any], index: int) -> VideoRef | None:
@@ -114,4 +117,5 @@ def gallery_gif(meta: Mapping[str, Any], index: int) -> VideoRef | None:
     url = html.unescape(str(source.get("mp4") or ""))
     if not url:
         return None
-    return VideoRef("gallery_gif", index, url, width=int(_number(source.get("x")) or 0), height=int(_number(source.get("y")) or 0))
+    return VideoRef("gallery_gif", index, url, width=int(_number(source.get("x")) or 0), height=int(_number(source.get("y")) or 0),
+                    is_gif=True)
