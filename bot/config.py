@@ -409,7 +409,7 @@ def _validate(s: Settings) -> None:
     v = s.video
     for name in ("max_seconds", "max_megabytes", "max_height", "lease_seconds", "segment_seconds"):
         need(getattr(v, name) > 0, ("video", name), "must be positive")
-    need(v.lease_seconds >= 30, ("video", "lease_seconds"), "must be at least 30 (it is renewed every third of it)")
+    need(v.lease_seconds >= 3, ("video", "lease_seconds"), "must be at least 3 (it is renewed every third of it)")
 
 
 def _is_http_url(url: str | None) -> bool:

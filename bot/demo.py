@@ -33,11 +33,11 @@ _POST_LINE = re.compile(r"^(?:ingest (?P<decision>\S+) |poll (?P<poll>skip|retry
 
 def write_sandbox_config(folder: Path, sandbox_url: str, *, database_url: str, model_path: Path | None = None,
                          subreddits: tuple[str, ...] = DEMO_SUBREDDITS, top: dict[str, Any] | None = None,
-                         worker: dict[str, Any] | None = None) -> Path:
+                         worker: dict[str, Any] | None = None, video: dict[str, Any] | None = None) -> Path:
     """Write ``folder/praw.ini`` (site ``colorbot_sandbox``) and ``folder/colorbot.toml`` for a sandbox; returns the TOML.
 
     PRAW finds the site when ``XDG_CONFIG_HOME`` is ``folder`` (see :func:`bot_environment`).
-    ``top`` and ``worker`` add top-level and ``[worker]`` settings.
+    ``top``, ``worker`` and ``video`` add top-level, ``[worker]`` and ``[video]`` settings.
     """
     folder.mkdir(parents=True, exist_ok=True)
     write_praw_ini(folder / PRAW_INI_NAME, sandbox_url)
@@ -48,8 +48,9 @@ def write_sandbox_config(folder: Path, sandbox_url: str, *, database_url: str, m
     lines += ["", "[reddit]", f"praw_site = {toml_literal(SITE)}  # credentials live in praw.ini, never here",
               "", "[download]", f"sandbox_image_base_url = {toml_literal(sandbox_url)}",
               "", "[host]", 'kind = "reddit"  # comparisons are image posts on the bot\'s profile']
-    if worker:
-        lines += ["", "[worker]", *(f"{key} = {toml_literal(value)}" for key, value in worker.items())]
+    for section, values in (("worker", worker), ("video", video)):
+        if values:
+            lines += ["", f"[{section}]", *(f"{key} = {toml_literal(value)}" for key, value in values.items())]
     path = folder / CONFIG_NAME
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

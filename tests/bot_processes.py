@@ -41,7 +41,7 @@ def bw_sandbox(count: int, seed: int = 0) -> SandboxServer:
     return SandboxServer(world)
 
 
-def bot_config(folder: Path, sandbox: SandboxServer, checkpoint: Path, **worker: Any) -> Path:
+def bot_config(folder: Path, sandbox: SandboxServer, checkpoint: Path, video: dict[str, Any] | None = None, **worker: Any) -> Path:
     """praw.ini + colorbot.toml in ``folder`` for a bot on r/OldSchoolCool with a SQLite file queue.
 
     The first poll runs at start; later ones every 10 s, so polls do not eat the 100 requests a
@@ -50,7 +50,7 @@ def bot_config(folder: Path, sandbox: SandboxServer, checkpoint: Path, **worker:
     database_url = f"sqlite:///{folder / 'colorbot.db'}"
     upgrade(database_url)  # migrate once up front: several processes may start together
     return write_sandbox_config(folder, sandbox.url, database_url=database_url, model_path=checkpoint,
-                                subreddits=(SUBREDDIT,), top={"poll_interval_seconds": 10.0}, worker=worker)
+                                subreddits=(SUBREDDIT,), top={"poll_interval_seconds": 10.0}, worker=worker, video=video)
 
 
 def start_bot(config: Path, *args: str, log: IO[str]) -> subprocess.Popen[str]:
