@@ -113,10 +113,11 @@ def run_demo(out: Path, model_path: Path | None = None, *, timeout_s: float = 60
     """Serve the default sandbox, write the config files into ``out``, run ``colorbot run-once`` on them, save what was posted."""
     from bot.config import load_settings
     from bot.sandbox import SandboxServer
+    from bot.sandbox.seed import demo_seed
     from db import Facts, JobQueue, make_engine
 
     _reset(out)
-    with SandboxServer() as sandbox:
+    with SandboxServer(demo_seed()) as sandbox:
         config = write_sandbox_config(out, sandbox.url, database_url=f"sqlite:///{(out / DB_NAME).resolve()}",
                                       model_path=model_path.resolve() if model_path else None)
         command = [sys.executable, "-m", "bot.cli", "run-once", "--config", str(config.resolve())]
@@ -137,6 +138,17 @@ def run_demo(out: Path, model_path: Path | None = None, *, timeout_s: float = 60
         finally:
             engine.dispose()
     return DemoResult(done.stdout.splitlines(), posts, done.returncode)
+
+
+def _answer_url(sandbox: Any, lead: Any) -> str:
+    """Where the answer's file is: the comparison image, or for a clip the video file of the bot's
+    profile post that the reply links to (Reddit's player page is not a file)."""
+    if lead.kind != "video":
+        return str(lead.hosted_url)
+    from bot.sandbox.hosts import mirror_url
+
+    profile_post = sandbox.world.posts[str(lead.hosted_delete_handle).removeprefix("t3_")]
+    return mirror_url(f"{profile_post.url}/CMAF_{profile_post.video.height}.mp4", sandbox.url)
 
 
 def _outcome(queue: Any, sandbox: Any, post: Any, logged: dict[str, tuple[str, str]], out: Path) -> PostOutcome:
@@ -163,9 +175,10 @@ def _outcome(queue: Any, sandbox: Any, post: Any, logged: dict[str, tuple[str, s
     outcome.reply_text.write_text(comment.body + "\n", encoding="utf-8")
     with requests.Session() as session:
         session.trust_env = False  # the sandbox is local: no proxies from the environment
-        response = session.get(lead.hosted_url, timeout=30)  # the image the reply links to, as a reader opens it
+        response = session.get(_answer_url(sandbox, lead), timeout=30)  # what the reply links to, as a reader opens it
     response.raise_for_status()
-    suffix = ".png" if response.headers.get("content-type", "").endswith("png") else ".jpg"
+    kind = response.headers.get("content-type", "")
+    suffix = ".mp4" if kind.startswith("video/") else ".png" if kind.endswith("png") else ".jpg"
     (out / "comparisons").mkdir(exist_ok=True)
     outcome.comparison = out / "comparisons" / f"{post.id}{suffix}"
     outcome.comparison.write_bytes(response.content)

@@ -43,6 +43,7 @@ h2 { font-size: 1.05rem; margin: 0 0 .6rem; text-transform: uppercase; letter-sp
 .thumbs { display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr)); gap: .8rem; }
 figure { margin: 0; background: #fff; border: 1px solid var(--line); border-radius: 10px; overflow: hidden; }
 figure img { display: block; width: 100%; height: 130px; object-fit: contain; background: #f1f3f6; }
+figure .play { display: flex; align-items: center; justify-content: center; height: 130px; background: #20242b; color: #fff; }
 figcaption { padding: .4rem .6rem; font-size: .82rem; color: var(--muted); }
 table { width: 100%; border-collapse: collapse; background: #fff; border: 1px solid var(--line); border-radius: 10px;
         overflow: hidden; font-size: .88rem; }
@@ -111,6 +112,9 @@ def _queue(report: StatusReport, now: datetime) -> str:
     cards.append(f'<div class="card"><span class="count">{waited}</span><span class="label">oldest pending job</span></div>')
     cards.append(f'<div class="card" data-stat="replies"><span class="count">{g.replies_recorded}</span>'
                  '<span class="label">posts answered</span></div>')
+    if g.clips_answered:
+        cards.append(f'<div class="card" data-stat="clips"><span class="count">{g.clips_answered}</span>'
+                     f'<span class="label">clips answered ({_duration(g.clip_seconds)} colorized)</span></div>')
     return f'<section id="queue"><h2>Queue</h2><div class="cards">{"".join(cards)}</div></section>'
 
 
@@ -120,6 +124,9 @@ def _comparisons(jobs: list[Job], now: datetime) -> str:
         src, href = safe_url(job.hosted_url), safe_url(job.permalink, REDDIT)
         if src is None:
             continue
+        if job.kind == "video":
+            figures.append(_clip_figure(job, src, now))
+            continue
         image = f'<img loading="lazy" src="{escape(src)}" alt="comparison for t3_{escape(job.post_id)}">'
         if href:
             image = f'<a href="{escape(href)}" rel="noopener noreferrer">{image}</a>'
@@ -127,6 +134,19 @@ def _comparisons(jobs: list[Job], now: datetime) -> str:
                        f"{_when(job.updated_at, now)}</figcaption></figure>")
     body = f'<div class="thumbs">{"".join(figures)}</div>' if figures else '<p class="empty">No comparisons yet.</p>'
     return f'<section id="comparisons"><h2>Recent comparisons</h2>{body}</section>'
+
+
+def _clip_figure(job: Job, clip_url: str, now: datetime) -> str:
+    """A video answer: its poster frame (or a play card when the host gave none) linking to the clip."""
+    metrics = job.metrics or {}
+    poster = safe_url(metrics.get("poster_url"))
+    seconds = float(metrics.get("clip_seconds") or 0.0)
+    label = f"▶ colorized clip, {_duration(seconds)}"
+    inner = (f'<img loading="lazy" src="{escape(poster)}" alt="poster frame of the clip for t3_{escape(job.post_id)}">'
+             if poster else f'<span class="play">{escape(label)}</span>')
+    return (f'<figure class="clip"><a href="{escape(clip_url)}" rel="noopener noreferrer">{inner}</a>'
+            f"<figcaption>video · {escape(label)} · r/{escape(job.subreddit)} · {_post(job)} · {_when(job.updated_at, now)}"
+            "</figcaption></figure>")
 
 
 def _failures(jobs: list[Job], now: datetime) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import av
 import typer
 from PIL import Image
 from typer.testing import CliRunner
@@ -24,9 +25,12 @@ def test_demo_answers_the_sample_posts_and_saves_what_it_posted(tmp_path: Path, 
     result = CliRunner().invoke(app, ["--out", str(out), "--model", str(vivid_checkpoint)])
 
     assert result.exit_code == 0, result.output
-    assert f"{len(EXPECTED_PANELS)} posts answered" in result.output, result.output
-    assert "queue: pending 0, running 0, done 8" in result.output
-    assert sorted(p.stem for p in (out / "comparisons").iterdir()) == sorted(EXPECTED_PANELS)
+    assert f"{len(EXPECTED_PANELS) + 1} posts answered" in result.output, result.output
+    assert "queue: pending 0, running 0, done 9" in result.output
+    assert sorted(p.stem for p in (out / "comparisons").iterdir()) == sorted([*EXPECTED_PANELS, "film01"])
+    with av.open(str(out / "comparisons" / "film01.mp4")) as clip:  # the home movie's answer: gray | auto, every frame
+        assert sum(1 for _ in clip.decode(video=0)) == 48 and clip.streams.video[0].codec_context.width > 2 * clip.streams.video[0].codec_context.height
+    assert "film clip" in (out / "replies" / "film01.md").read_text()
     for post_id, panels in EXPECTED_PANELS.items():
         assert panel_count(Image.open(out / "comparisons" / f"{post_id}.jpg")) == panels, post_id
         assert LINK.search((out / "replies" / f"{post_id}.md").read_text())

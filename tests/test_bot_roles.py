@@ -41,8 +41,8 @@ def running(bot: Bot, role: str) -> Iterator[threading.Thread]:
 def test_each_role_schedules_only_its_jobs(tmp_path: Path, sandbox: SandboxServer, vivid_checkpoint: Path) -> None:
     bot = make_bot(bot_settings(tmp_path, sandbox, vivid_checkpoint), sandbox)
     jobs = {role: {job.id for job in make_scheduler(bot, role).get_jobs()} for role in ROLES}
-    assert jobs == {"all": {"poll", "work", "inbox", "bans", "scores", "backup"}, "poller": {"poll", "inbox", "bans", "scores", "backup"},
-                    "worker": {"work"}}
+    assert jobs == {"all": {"poll", "work", "clips", "inbox", "bans", "scores", "backup"}, "poller": {"poll", "inbox", "bans", "scores", "backup"},
+                    "worker": {"work", "clips"}}
     assert {role.value for role in Role} == set(ROLES)  # the CLI offers exactly the scheduler's roles
     with pytest.raises(ValueError, match="unknown role"):
         make_scheduler(bot, "janitor")

@@ -11,7 +11,11 @@ from pathlib import Path
 import av
 import pytest
 
+from bot.health import Health
 from bot.sandbox import SandboxServer
+from bot.status_page import render_page
+from db.report import read_report
+from db.types import utcnow
 from bot.scheduler import run_once
 from colorizer.inference import Colorizer
 from tests.bot_helpers import bot_settings, comments_by_post, make_bot
@@ -65,6 +69,27 @@ def test_a_bw_film_and_a_gif_are_answered_with_a_clip_once(tmp_path, sandbox, vi
 
     again = run_once(bot)
     assert sum(len(c) for c in comments_by_post(sandbox).values()) == 3 and not again.work.replies
+
+    page = render_page(read_report(bot.queue.engine), Health(True, "ok", None, None, 180.0), database="sqlite", now=utcnow())
+    assert '<figure class="clip">' in page and "▶ colorized clip, 2 s" in page, "video answers show on the status page"
+    assert '<span class="count">2</span><span class="label">clips answered (4 s colorized)' in page
+
+
+def test_file_hosts_publish_the_clip_and_its_poster_frame(tmp_path, sandbox, vivid_checkpoint, colorizer):
+    settings = settings_for(tmp_path, sandbox, vivid_checkpoint)
+    settings = dataclasses.replace(settings, host=dataclasses.replace(settings.host, kind="local", local_dir=tmp_path / "hosted",
+                                                                      local_base_url="https://media.example.org/colorbot"))
+    bot = make_bot(settings, sandbox, colorizer)
+    run_once(bot)
+    job = bot.queue.jobs_for_post("film01")[0]
+    base = "https://media.example.org/colorbot/"
+    clip = tmp_path / "hosted" / job.hosted_url.removeprefix(base)
+    poster = tmp_path / "hosted" / job.metrics["poster_url"].removeprefix(base)
+    assert clip.suffix == ".mp4" and clip.is_file() and poster.suffix == ".jpg" and poster.is_file()
+    (reply,) = comments_by_post(sandbox)["film01"]
+    assert "film clip" in reply["body"] and job.hosted_url in reply["body"]
+    page = render_page(read_report(bot.queue.engine), Health(True, "ok", None, None, 180.0), database="sqlite", now=utcnow())
+    assert f'src="{job.metrics["poster_url"]}"' in page, "the poster frame is the status page's thumbnail"
 
 
 def test_colour_long_and_transcoding_clips(tmp_path, sandbox, vivid_checkpoint, colorizer):

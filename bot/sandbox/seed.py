@@ -130,6 +130,14 @@ def load_into(world: World, seed: dict[str, Any]) -> dict[str, list[str]]:
     return added
 
 
+#: The demo's world: the default one plus a black-and-white home movie the bot answers with a clip.
+def demo_seed() -> dict[str, Any]:
+    seed = json.loads(json.dumps(DEFAULT_SEED))
+    seed["posts"].append({"id": "film01", "subreddit": "OldSchoolCool", "title": "Home movie, 1958", "age_s": _minutes(3),
+                          "video": {"photo": "camera", "tone": "gray", "seconds": 2}})
+    return seed
+
+
 def _minutes(n: float) -> float:
     return n * 60.0
 
@@ -175,8 +183,8 @@ DEFAULT_SEED: dict[str, Any] = {
          "age_s": _minutes(70), "is_self": True, "selftext": "I'll post the scan in the comments. Thanks!"},
         {"id": "xpost1", "subreddit": "Colorization", "title": "Crosspost: grandfather with his camera", "age_s": _minutes(75),
          "crosspost_of": "gray01"},
-        {"id": "video1", "subreddit": "OldSchoolCool", "title": "Home movie, 1958", "age_s": _minutes(80),
-         "video": {"photo": "camera", "tone": "gray", "seconds": 2}},
+        {"id": "video1", "subreddit": "OldSchoolCool", "title": "Newsreel, 1936 (10 minutes)", "age_s": _minutes(80),
+         "video": {"photo": "camera", "tone": "gray", "seconds": 2, "duration": 600}},
         {"id": "done01", "subreddit": "Colorization", "title": "Astronaut, B&W (already answered by the bot)", "age_s": _minutes(85),
          "image": {"photo": "astronaut", "tone": "gray"}},
         {"id": "miss01", "subreddit": "OldSchoolCool", "title": "Image gone from i.redd.it", "age_s": _minutes(90),

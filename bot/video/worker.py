@@ -174,7 +174,11 @@ class ClipWorker(Worker):
                 made = comparison_clip(clip.source, clip.auto, clip.folder / "comparison.mp4", loop=clip.ref.is_gif)
                 upload = getattr(self.host, "upload_video", None)
                 title = f"Automatic colorization of t3_{item.post_id} (gray | auto, video)"
-                hosted = upload(made.path, made.poster, title, loop=clip.ref.is_gif) if upload else self.host.upload(made.path, title)
+                if upload is not None:  # Reddit: a video post, its poster frame uploaded with it
+                    hosted = upload(made.path, made.poster, title, loop=clip.ref.is_gif)
+                else:  # file hosts publish any file: the clip, and its poster frame for the status page
+                    hosted = self.host.upload(made.path, title)
+                    item.metrics["poster_url"] = self.host.upload(made.poster, f"{title}, poster frame").url
             except HostError as exc:
                 self.metrics.error("host", exc.host)
                 self.settler.fail(item, summary, f"publishing the clip failed: {exc}", permanent=not exc.retryable)
