@@ -44,6 +44,8 @@ class QueueGauges:
     banned_subreddits: int
     current_model: CurrentModel | None = None  # None: no model was ever promoted (the configured one answers)
     replies_by_model: dict[str | None, int] = field(default_factory=dict)  # model hash → posts answered
+    clips_answered: int = 0  # video posts answered with a colorized clip
+    clip_seconds: float = 0.0  # seconds of clip those answers colorized
 
     def oldest_pending_age_seconds(self, now: datetime) -> float:
         """0 when nothing waits."""
@@ -79,8 +81,16 @@ def read_gauges(engine: Engine) -> QueueGauges:
     switches = ModelSwitches(engine)
     row = switches.current()
     current = CurrentModel(row.model_id, row.sha256, row.action, row.switched_at) if row is not None else None
+    clips = _clip_totals(engine)
     return QueueGauges(counts, oldest, last_poll, int(replies or 0), int(bans or 0),  # min/max keep UTCDateTime
-                       current, switches.replies_by_model())
+                       current, switches.replies_by_model(), *clips)
+
+
+def _clip_totals(engine: Engine) -> tuple[int, float]:
+    """(clips answered, seconds of clip colorized) over the done video jobs."""
+    with transaction(engine, write=False) as session:
+        rows = session.scalars(select(Job.metrics).where(Job.kind == "video", Job.state == DONE)).all()
+    return len(rows), float(sum(float((m or {}).get("clip_seconds") or 0.0) for m in rows))
 
 
 def read_report(engine: Engine, recent: int = 10, *, clock: Clock = utcnow) -> StatusReport:
