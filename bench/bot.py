@@ -17,8 +17,12 @@ sandbox's own request log and comment times:
 5. with ``--budget-seconds``: the most requests in any 60 s from 3 processes × 3 threads on one
    OAuth client (``bench/request_budget.py``).
 
+With ``--video`` it measures a black-and-white video post answered beside photo posts instead
+(``bench/video_bot.py``: wall time per second of clip, post -> reply, photos answered meanwhile).
+
 Usage: python bench/bot.py [--posts 20] [--model CKPT] [--batch-size 4] [--render-size PX] [--host reddit|local]
                            [--scores-per-day 50 480] [--budget-seconds 75]
+       python bench/bot.py --video [--heights 360 720] [--clip-seconds 30] [--photos 8]
 """
 
 from __future__ import annotations
@@ -46,9 +50,17 @@ from bot.sandbox.praw_site import praw_settings
 from bot.sandbox.seed import load_into
 from bot.scheduler import build_bot, run_once
 
-_spec = importlib.util.spec_from_file_location("score_reading", Path(__file__).with_name("score_reading.py"))
-score_reading = sys.modules["score_reading"] = importlib.util.module_from_spec(_spec)  # bench/ is no package
-_spec.loader.exec_module(score_reading)
+
+
+def _sibling(name: str):  # noqa: ANN202 - a module object
+    """A module of bench/ (no package) by file name."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+    module = sys.modules[name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+score_reading = _sibling("score_reading")
 
 SUBREDDIT = "OldSchoolCool"
 
@@ -65,8 +77,15 @@ def main() -> None:
                         help="reddit: comparisons are profile posts; local: files in a folder behind a web server")
     parser.add_argument("--scores-per-day", type=int, nargs="*", default=[50, 480],
                         help="reply rates at which to measure score reading (480 = the default cap of 20 an hour)")
+    parser.add_argument("--video", action="store_true", help="measure a B&W video post answered beside photo posts instead")
+    parser.add_argument("--heights", type=int, nargs="+", default=[360, 720], help="--video: clip heights")
+    parser.add_argument("--clip-seconds", type=float, default=30.0, help="--video: clip length")
+    parser.add_argument("--photos", type=int, default=8, help="--video: photo posts arriving with the clip")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    if args.video:
+        _sibling("video_bot").main_args(args)
+        return
 
     with tempfile.TemporaryDirectory(prefix="bench-bot-") as tmp, SandboxServer({"subreddits": [{"name": SUBREDDIT}]}) as sandbox:
         settings = Settings(subreddits=(SUBREDDIT,), database_url=f"sqlite:///{Path(tmp) / 'bench.db'}", model_path=args.model,

@@ -57,3 +57,12 @@ def test_a_clip_with_no_frames_is_an_error_and_leaves_nothing(tmp_path):
     with pytest.raises(VideoError, match="no video stream to compare"):
         comparison_clip(sound, sound, tmp_path / "none.mp4")
     assert not list(tmp_path.glob("*none*"))
+
+
+def test_a_phone_clips_display_rotation_stands_both_panels_upright(tmp_path):
+    rgb = list(pan(photo("coffee", 180), (160, 120), 6))
+    gray = write_clip(tmp_path / "g.mp4", rgb, gray=True, audio=False, rotation=90)
+    auto = write_clip(tmp_path / "a.mp4", rgb, gray=False, audio=False, rotation=90)
+    clip = comparison_clip(gray, auto, tmp_path / "cmp.mp4")
+    # stored 160x120, shown 120x160: two portrait panels of 120x160 side by side, not two landscape ones
+    assert clip.width == 2 * 120 + 8 and clip.height > 160

@@ -130,3 +130,11 @@ def test_a_clip_over_the_byte_cap_stops_while_streaming(host, tmp_path):
     with pytest.raises(DownloadError, match="video is .* more than 1000") as caught:
         fetch_clip(ref(host, "clip1", playlist=None, has_audio=False), tmp_path / "w", policy, VideoLimits(max_bytes=1000))
     assert caught.value.kind == "too_large"
+
+
+def test_a_clip_far_heavier_than_the_limits_is_refused_after_download(host, tmp_path):
+    policy = DownloadPolicy(sandbox_base_url=host, total_timeout=30)
+    heavy = VideoLimits(max_height=40, max_seconds=0.2, max_bytes=5_000_000)  # 176x144 at 29.97 fps for 0.8 s is over this
+    with pytest.raises(DownloadError, match=r"clip is 176x144 at 30 fps for 1 s: more than 0\.0 G pixel-frames") as caught:
+        fetch_clip(ref(host, "clip1", playlist=None, has_audio=False), tmp_path / "w", policy, heavy)
+    assert caught.value.kind == "too_large" and not caught.value.retryable

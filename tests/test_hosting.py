@@ -129,18 +129,24 @@ class FakeImgur(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        if self.path != "/3/image" or not self._authorized():
+        if self.path not in ("/3/image", "/3/upload") or not self._authorized():
             return
         message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
             f"Content-Type: {self.headers['Content-Type']}\r\n\r\n".encode() + body)
         parts = {part.get_param("name", header="content-disposition"): part for part in message.iter_parts()}
         self.seen.append({name: part.get_content() for name, part in parts.items()})
-        image = parts["image"].get_payload(decode=True)
+        video = "video" in parts
+        if video != (self.path == "/3/upload"):  # Imgur takes videos on /3/upload only
+            self._answer(400, {"data": {"error": "No image data was sent to the upload api"}, "success": False, "status": 400})
+            return
+        image = parts["video" if video else "image"].get_payload(decode=True)
         image_id = f"img{len(self.images):04d}"
         self.images[image_id] = image
-        self._answer(200, {"data": {"id": image_id, "title": parts["title"].get_content(), "description": None, "type": "image/jpeg",
-                                    "animated": False, "width": 48, "height": 32, "size": len(image), "deletehash": f"del{image_id}",
-                                    "name": "", "link": f"https://i.imgur.com/{image_id}.jpg"}, "success": True, "status": 200})
+        kind, ext = ("video/mp4", "mp4") if video else ("image/jpeg", "jpg")
+        extra = {"processing": {"status": "pending"}} if video else {}
+        self._answer(200, {"data": {"id": image_id, "title": parts["title"].get_content(), "description": None, "type": kind,
+                                    "animated": video, "width": 48, "height": 32, "size": len(image), "deletehash": f"del{image_id}",
+                                    "name": "", "link": f"https://i.imgur.com/{image_id}.{ext}", **extra}, "success": True, "status": 200})
 
     def do_DELETE(self) -> None:  # noqa: N802
         if not self._authorized():
@@ -173,6 +179,17 @@ def test_imgur_uploads_anonymously_and_deletes_by_deletehash(imgur: str, panel: 
     host.delete(hosted)  # 404: already gone
     with pytest.raises(HostError, match="no deletehash"):
         host.delete(HostedImage("https://i.imgur.com/x.jpg"))
+
+
+def test_imgur_takes_a_clip_as_a_video_upload(imgur: str, tmp_path: Path) -> None:
+    clip = tmp_path / "comparison.mp4"
+    clip.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(200)))
+    host = ImgurHost(CLIENT_ID, requests.Session(), base_url=imgur)
+    hosted = host.upload_video(clip, tmp_path / "unused.jpg", "Colorized clip", loop=True)
+    assert hosted == HostedImage(url="https://i.imgur.com/img0000.mp4", delete_handle="delimg0000")
+    assert FakeImgur.images["img0000"] == clip.read_bytes() and FakeImgur.seen[0]["disable_audio"] == "1"
+    host.delete(hosted)
+    assert FakeImgur.images == {}
 
 
 @pytest.mark.parametrize(("status", "headers", "retryable", "text"), [

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 API_BASE = "https://api.imgur.com"
 #: Every Imgur URL this module uses (paths under ``base_url``).
-ENDPOINTS = {"upload": "/3/image", "delete": "/3/image/{deletehash}"}
+ENDPOINTS = {"upload": "/3/image", "upload_video": "/3/upload", "delete": "/3/image/{deletehash}"}
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
 
@@ -82,6 +82,24 @@ class ImgurHost:
         if not isinstance(link, str) or not link.startswith(("https://", "http://")):
             raise HostError(self.name, f"upload of {path.name}: answer without an image link", retryable=True)
         log.info("host imgur: uploaded %s as %s (anonymous upload, deletehash kept)", path.name, link)
+        return HostedImage(url=link, delete_handle=deletehash if isinstance(deletehash, str) else None)
+
+    def upload_video(self, path: Path, poster: Path, title: str, *, loop: bool = False) -> HostedImage:
+        """``POST /3/upload`` (multipart ``video`` file; ``disable_audio`` for a looping GIF's clip).
+        Imgur draws its own thumbnail, so ``poster`` is not sent. The link is the direct ``.mp4``,
+        which Imgur may still be processing for a few seconds after it answers."""
+        path = Path(path)
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise HostError(self.name, f"cannot read {path.name}: {exc.strerror or exc}", retryable=False) from None
+        data = self._call("POST", ENDPOINTS["upload_video"], f"upload of {path.name}",
+                          data={"type": "file", "title": title, "name": path.name, "disable_audio": "1" if loop else "0"},
+                          files={"video": (path.name, content, "video/mp4")})
+        link, deletehash = data.get("link"), data.get("deletehash")
+        if not isinstance(link, str) or not link.startswith(("https://", "http://")):
+            raise HostError(self.name, f"upload of {path.name}: answer without a video link", retryable=True)
+        log.info("host imgur: uploaded %s as %s (anonymous video upload, deletehash kept)", path.name, link)
         return HostedImage(url=link, delete_handle=deletehash if isinstance(deletehash, str) else None)
 
     def delete(self, hosted: HostedImage) -> None:

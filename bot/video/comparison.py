@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image
 
 from colorizer.panel import compose_panel
-from colorizer.video.probe import VideoError, open_input
+from colorizer.video.probe import VideoError, open_input, probe_video
 
 #: Each panel's height: Reddit's player shows a 2-panel strip of this height whole on a laptop.
 PANEL_HEIGHT = 480
@@ -48,10 +48,21 @@ def _frames(container: av.container.InputContainer) -> Iterator[av.VideoFrame]:
     yield from container.decode(container.streams.video[0])
 
 
+def _upright(frame: av.VideoFrame, turns: int) -> Image.Image:
+    """The frame as shown: a phone clip's display rotation (quarter turns counter-clockwise) applied."""
+    image = frame.to_image()
+    return image.rotate(90 * turns, expand=True) if turns else image
+
+
+def _turns(path: Path) -> int:
+    return (probe_video(path).rotation // 90) % 4
+
+
 def _strip_size(gin: av.container.InputContainer, ain: av.container.InputContainer, labels: tuple[str, str],
-                panel_height: int) -> tuple[int, int, int]:
+                panel_height: int, rotations: tuple[int, int]) -> tuple[int, int, int]:
     """(width, height, panel height) of the strips, from the streams' frame sizes alone."""
     sizes = [(c.streams.video[0].codec_context.width, c.streams.video[0].codec_context.height) for c in (gin, ain)]
+    sizes = [(h, w) if turns % 2 else (w, h) for (w, h), turns in zip(sizes, rotations)]
     height = min(panel_height, sizes[0][1])
     blank = compose_panel([(label, Image.new("RGB", size)) for label, size in zip(labels, sizes)], height=height, max_width=MAX_WIDTH)
     return _even(blank.width), _even(blank.height), height
@@ -71,13 +82,14 @@ def comparison_clip(gray: Path, auto: Path, out: Path, *, labels: tuple[str, str
                 muxer.metadata["comment"] = "loop"
             source = gin.streams.video[0]
             rate = source.average_rate or source.guessed_rate or Fraction(30)
-            width, height, panel = _strip_size(gin, ain, labels, panel_height)
+            rotations = (_turns(gray), _turns(auto))
+            width, height, panel = _strip_size(gin, ain, labels, panel_height, rotations)
             video = muxer.add_stream("libx264", rate=rate, options={"crf": str(CRF), "preset": PRESET})
             video.width, video.height, video.pix_fmt = width, height, "yuv420p"
             video.codec_context.time_base = source.time_base
             sound = None if loop or not ain.streams.audio else ain.streams.audio[0]
             sound_out = _sound_stream(sound, muxer) if sound is not None else None
-            frames = _write_video(gin, ain, muxer, video, labels, panel, poster)
+            frames = _write_video(gin, ain, muxer, video, labels, panel, poster, rotations)
             if sound is not None:
                 _write_sound(ain, sound, sound_out, muxer)
         with av.open(str(tmp)) as written:
@@ -91,13 +103,14 @@ def comparison_clip(gray: Path, auto: Path, out: Path, *, labels: tuple[str, str
 
 
 def _write_video(gin: av.container.InputContainer, ain: av.container.InputContainer, muxer: av.container.OutputContainer,
-                 stream: av.video.stream.VideoStream, labels: tuple[str, str], panel_height: int, poster: Path) -> int:
+                 stream: av.video.stream.VideoStream, labels: tuple[str, str], panel_height: int, poster: Path,
+                 rotations: tuple[int, int]) -> int:
     source = gin.streams.video[0]
     middle = (source.frames or 0) // 2
     count = 0
     last = None
     for gray_frame, auto_frame in zip(_frames(gin), _frames(ain), strict=False):
-        strip = compose_panel([(labels[0], gray_frame.to_image()), (labels[1], auto_frame.to_image())],
+        strip = compose_panel([(labels[0], _upright(gray_frame, rotations[0])), (labels[1], _upright(auto_frame, rotations[1]))],
                               height=panel_height, max_width=MAX_WIDTH)
         if strip.size != (stream.width, stream.height):
             strip = strip.crop((0, 0, stream.width, stream.height))

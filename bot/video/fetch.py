@@ -96,12 +96,31 @@ def fetch_clip(ref: VideoRef, workdir: Path, policy: DownloadPolicy, limits: Vid
                 raise
             audio_url = None
             notes.append(f"no sound: {exc}")
+    check_workload(video.path, video.url, limits)
     out = workdir / "clip.mp4"
     if sound is None:
         video.path.replace(out)
     else:
         join_tracks(video.path, sound, out)
     return FetchedClip(out, video.url, audio_url, height, notes)
+
+
+def workload_limit(limits: VideoLimits) -> float:
+    """Pixels x frames the bot colorizes for one clip: the largest clip the limits ask Reddit for
+    (``max_height`` at 16:9, 30 fps, ``max_seconds``), twice over."""
+    return 2 * (limits.max_height * 16 / 9) * limits.max_height * 30 * limits.max_seconds
+
+
+def check_workload(path: Path, url: str, limits: VideoLimits) -> None:
+    """Refuse a clip far heavier than the limits (4K at 60 fps behind a GIF post or a fallback URL)
+    with one line, before minutes of colorizing."""
+    source = probe_video(path)
+    rate = float(source.rate or 30)
+    seconds = source.duration_seconds or (source.frames_estimate or 0) / rate
+    work = source.width * source.height * rate * seconds
+    if work > workload_limit(limits):
+        raise DownloadError("too_large", f"clip is {source.width}x{source.height} at {rate:.0f} fps for {seconds:.0f} s: "
+                            f"more than {workload_limit(limits) / 1e9:.1f} G pixel-frames to colorize", url)
 
 
 def _packets(container: av.container.InputContainer, stream: av.stream.Stream, order: int) -> Iterator[tuple[float, int, av.Packet]]:
