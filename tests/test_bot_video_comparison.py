@@ -66,3 +66,16 @@ def test_a_phone_clips_display_rotation_stands_both_panels_upright(tmp_path):
     clip = comparison_clip(gray, auto, tmp_path / "cmp.mp4")
     # stored 160x120, shown 120x160: two portrait panels of 120x160 side by side, not two landscape ones
     assert clip.width == 2 * 120 + 8 and clip.height > 160
+
+
+def test_variable_frame_rate_keeps_each_frames_own_time(tmp_path):
+    from fractions import Fraction
+
+    rgb = list(pan(photo("coffee", 180), (160, 120), 8))
+    pts = [0, 1, 3, 4, 8, 9, 15, 16]  # a phone's uneven frame times, in 1/30 s
+    gray = write_clip(tmp_path / "g.mp4", rgb, gray=True, audio=False, pts=pts, time_base=Fraction(1, 30))
+    auto = write_clip(tmp_path / "a.mp4", rgb, gray=False, audio=False, pts=pts, time_base=Fraction(1, 30))
+    clip = comparison_clip(gray, auto, tmp_path / "vfr.mp4")
+    with av.open(str(clip.path)) as out:
+        times = [round(float(f.pts * f.time_base) * 30) for f in out.decode(video=0)]
+    assert times == pts
