@@ -37,6 +37,7 @@ def files(tmp_path_factory) -> dict[str, bytes]:
         "/v.redd.it/cut/CMAF_144.mp4": video[: len(video) // 2],  # the moov atom is at the end: gone
         "/v.redd.it/empty/DASHPlaylist.mpd": mpd([], ["CMAF_AUDIO_128.mp4"]).encode(),
         "/v.redd.it/soundonly/CMAF_144.mp4": sound,
+        "/v.redd.it/zero/CMAF_144.mp4": b"",
         "/v.redd.it/busy/DASHPlaylist.mpd": mpd([("CMAF_144.mp4", 144)], ["CMAF_AUDIO_128.mp4"]).encode(),
         "/v.redd.it/busy/CMAF_144.mp4": video,
     }
@@ -119,9 +120,11 @@ def test_each_broken_clip_is_one_clear_error(host, tmp_path, name, kind, message
     assert not (tmp_path / "work" / "clip.mp4").exists()
 
 
-def test_an_audio_only_file_where_the_picture_should_be_is_refused(host, tmp_path):
-    with pytest.raises(DownloadError, match="not a playable video: no video stream") as caught:
-        fetch(host, ref(host, "soundonly", playlist=None, has_audio=False), tmp_path)
+@pytest.mark.parametrize("name, message", [("soundonly", "not a playable video: no video stream"),
+                                           ("zero", "not a playable video: empty file")])
+def test_an_audio_only_or_empty_file_where_the_picture_should_be_is_refused(host, tmp_path, name, message):
+    with pytest.raises(DownloadError, match=message) as caught:
+        fetch(host, ref(host, name, playlist=None, has_audio=False), tmp_path)
     assert caught.value.kind == "corrupt"
 
 
