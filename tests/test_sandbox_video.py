@@ -95,3 +95,19 @@ def test_cdn_faults_are_one_clear_error(sandbox, tmp_path, fault, kind):
     with pytest.raises(DownloadError) as caught:
         fetch(sandbox, "film01", tmp_path)
     assert caught.value.kind == kind
+
+
+def test_a_real_clip_file_is_served_at_its_own_rate(tmp_path):
+    from bot.sandbox.videos import build_clip
+    from tests.video_clips import pan, photo, write_clip
+
+    source = write_clip(tmp_path / "film.mp4", list(pan(photo("coffee", 200), (160, 120), 30)), gray=False, audio=False)
+    clip = build_clip({"file": str(source), "tone": "gray", "seconds": 10, "heights": [120]})
+    assert (clip.width, clip.height) == (160, 120) and clip.seconds == pytest.approx(30 / 29.97, abs=0.01)
+    assert b'frameRate="30000/1001"' in clip.files["DASHPlaylist.mpd"][1]
+    path = tmp_path / "served.mp4"
+    path.write_bytes(clip.files["CMAF_120.mp4"][1])
+    with av.open(str(path)) as served:
+        rate = float(served.streams.video[0].average_rate)
+        frames = list(served.decode(video=0))
+    assert len(frames) == 30 and rate == pytest.approx(29.97, abs=0.01)

@@ -41,7 +41,7 @@ class ClipFiles:
     has_audio: bool
 
 
-def _pan_frames(spec: dict[str, Any]) -> list[np.ndarray]:
+def _pan_frames(spec: dict[str, Any]) -> tuple[list[np.ndarray], Fraction]:
     picture = images.tone(images.skimage_photo(spec.get("photo", "astronaut"), 512), spec.get("tone", "gray")).convert("RGB")
     pixels = np.asarray(picture)
     height = int(spec.get("height", 360))
@@ -50,28 +50,29 @@ def _pan_frames(spec: dict[str, Any]) -> list[np.ndarray]:
     big = np.asarray(Image.fromarray(pixels).resize((max(width + 8, round(pixels.shape[1] * scale)), round(pixels.shape[0] * scale))))
     count = round(float(spec.get("seconds", 2.0)) * RATE)
     room = big.shape[1] - width
-    return [big[:height, min(room, i * room // max(1, count - 1)):][:, :width] for i in range(count)]
+    return [big[:height, min(room, i * room // max(1, count - 1)):][:, :width] for i in range(count)], RATE
 
 
-def _file_frames(spec: dict[str, Any]) -> list[np.ndarray]:
-    """Frames of a real clip (the first ``seconds``), toned as asked, as even-sized RGB arrays."""
+def _file_frames(spec: dict[str, Any]) -> tuple[list[np.ndarray], Fraction]:
+    """Frames of a real clip (the first ``seconds``), toned as asked, as even-sized RGB arrays, and its frame rate."""
     limit = float(spec.get("seconds", 10.0))
     frames: list[np.ndarray] = []
     with av.open(str(spec["file"])) as container:
         stream = container.streams.video[0]
+        rate = Fraction(stream.average_rate or stream.guessed_rate or RATE).limit_denominator(1001)
         for frame in container.decode(stream):
             if frame.time is not None and frame.time >= limit:
                 break
             image = images.tone(frame.to_image(), spec.get("tone", "color")).convert("RGB")
             frames.append(np.asarray(image)[: image.height // 2 * 2, : image.width // 2 * 2])
-    return frames
+    return frames, rate
 
 
-def _encode_video(frames: list[np.ndarray], height: int) -> bytes:
+def _encode_video(frames: list[np.ndarray], height: int, rate: Fraction) -> bytes:
     with tempfile.TemporaryDirectory(prefix="sandbox-clip-") as tmp:
         path = Path(tmp) / "v.mp4"
         with av.open(str(path), "w", format="mp4") as out:
-            stream = out.add_stream("libx264", rate=RATE, options={"preset": "ultrafast", "crf": "28"})
+            stream = out.add_stream("libx264", rate=rate, options={"preset": "ultrafast", "crf": "28"})
             width = round(frames[0].shape[1] * height / frames[0].shape[0]) // 2 * 2
             stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
             for index, rgb in enumerate(frames):
@@ -103,12 +104,12 @@ def _encode_sound(seconds: float) -> bytes:
         return path.read_bytes()
 
 
-def playlist(renditions: list[tuple[str, int, int]], has_audio: bool, seconds: float) -> str:
+def playlist(renditions: list[tuple[str, int, int]], has_audio: bool, seconds: float, rate: Fraction = RATE) -> str:
     """The MPD v.redd.it writes: one video AdaptationSet (tallest first) and, with sound, one audio set."""
     duration = f"PT0H0M{seconds:.3f}S"
     videos = "".join(
         f'<Representation id="{i + 1}" mimeType="video/mp4" codecs="avc1.4d401f" width="{w}" height="{h}" '
-        f'frameRate="{RATE}" sar="1:1" startWithSAP="1" bandwidth="{w * h * 2}"><BaseURL>{name}</BaseURL>'
+        f'frameRate="{rate}" sar="1:1" startWithSAP="1" bandwidth="{w * h * 2}"><BaseURL>{name}</BaseURL>'
         f'<SegmentBase indexRangeExact="true" indexRange="0-0"><Initialization range="0-0"/></SegmentBase></Representation>'
         for i, (name, w, h) in enumerate(renditions))
     tallest = renditions[0]
@@ -121,30 +122,30 @@ def playlist(renditions: list[tuple[str, int, int]], has_audio: bool, seconds: f
             f'mediaPresentationDuration="{duration}" maxSegmentDuration="PT0H0M4.000S" '
             'profiles="urn:mpeg:dash:profile:isoff-on-demand:2011,http://dashif.org/guidelines/dash264">'
             f'<Period duration="{duration}"><AdaptationSet segmentAlignment="true" maxWidth="{tallest[1]}" maxHeight="{tallest[2]}" '
-            f'maxFrameRate="{RATE}" par="{tallest[1]}:{tallest[2]}" lang="und" subsegmentAlignment="true" subsegmentStartsWithSAP="1">'
+            f'maxFrameRate="{rate}" par="{tallest[1]}:{tallest[2]}" lang="und" subsegmentAlignment="true" subsegmentStartsWithSAP="1">'
             f'{videos}</AdaptationSet>{audio}</Period></MPD>')
 
 
 @lru_cache(maxsize=16)
 def _build(spec_json: str) -> ClipFiles:
     spec = json.loads(spec_json)
-    frames = _file_frames(spec) if "file" in spec else _pan_frames(spec)
+    frames, rate = _file_frames(spec) if "file" in spec else _pan_frames(spec)
     if not frames:
         raise ValueError(f"video spec {spec_json} gives no frames")
-    seconds = len(frames) / float(RATE)
+    seconds = len(frames) / float(rate)
     source_height = frames[0].shape[0]
     heights = sorted({min(int(h), source_height) // 2 * 2 for h in spec.get("heights", [source_height, 240])}, reverse=True)
     files: dict[str, tuple[str, bytes]] = {}
     renditions = []
     for height in heights:
         name = f"CMAF_{height}.mp4"
-        data = _encode_video(frames, height)
+        data = _encode_video(frames, height, rate)
         files[name] = ("video/mp4", data)
         renditions.append((name, round(frames[0].shape[1] * height / source_height) // 2 * 2, height))
     has_audio = bool(spec.get("audio", True)) and not spec.get("is_gif", False)
     if has_audio:
         files[AUDIO_NAME] = ("audio/mp4", _encode_sound(seconds))
-    files["DASHPlaylist.mpd"] = ("application/dash+xml", playlist(renditions, has_audio, seconds).encode())
+    files["DASHPlaylist.mpd"] = ("application/dash+xml", playlist(renditions, has_audio, seconds, rate).encode())
     return ClipFiles(files, renditions[0][1], renditions[0][2], seconds, has_audio)
 
 
