@@ -71,35 +71,26 @@ class ImgurHost:
 
     def upload(self, path: Path, title: str) -> HostedImage:
         """``POST /3/image`` (multipart ``image`` file); the link is the direct ``i.imgur.com`` URL."""
-        path = Path(path)
-        try:
-            content = path.read_bytes()
-        except OSError as exc:
-            raise HostError(self.name, f"cannot read {path.name}: {exc.strerror or exc}", retryable=False) from None
-        data = self._call("POST", ENDPOINTS["upload"], f"upload of {path.name}",
-                          data={"type": "file", "title": title, "name": path.name}, files={"image": (path.name, content)})
-        link, deletehash = data.get("link"), data.get("deletehash")
-        if not isinstance(link, str) or not link.startswith(("https://", "http://")):
-            raise HostError(self.name, f"upload of {path.name}: answer without an image link", retryable=True)
-        log.info("host imgur: uploaded %s as %s (anonymous upload, deletehash kept)", path.name, link)
-        return HostedImage(url=link, delete_handle=deletehash if isinstance(deletehash, str) else None)
+        return self._upload(Path(path), "image", {"type": "file", "title": title})
 
     def upload_video(self, path: Path, poster: Path, title: str, *, loop: bool = False) -> HostedImage:
         """``POST /3/upload`` (multipart ``video`` file; ``disable_audio`` for a looping GIF's clip).
         Imgur draws its own thumbnail, so ``poster`` is not sent. The link is the direct ``.mp4``,
         which Imgur may still be processing for a few seconds after it answers."""
-        path = Path(path)
+        return self._upload(Path(path), "video", {"type": "file", "title": title, "disable_audio": "1" if loop else "0"})
+
+    def _upload(self, path: Path, kind: str, fields: dict[str, str]) -> HostedImage:
+        """One anonymous upload of ``path`` as an ``image`` or a ``video``."""
         try:
             content = path.read_bytes()
         except OSError as exc:
             raise HostError(self.name, f"cannot read {path.name}: {exc.strerror or exc}", retryable=False) from None
-        data = self._call("POST", ENDPOINTS["upload_video"], f"upload of {path.name}",
-                          data={"type": "file", "title": title, "name": path.name, "disable_audio": "1" if loop else "0"},
-                          files={"video": (path.name, content, "video/mp4")})
+        endpoint, part = (ENDPOINTS["upload_video"], (path.name, content, "video/mp4")) if kind == "video" else (ENDPOINTS["upload"], (path.name, content))
+        data = self._call("POST", endpoint, f"upload of {path.name}", data={**fields, "name": path.name}, files={kind: part})
         link, deletehash = data.get("link"), data.get("deletehash")
         if not isinstance(link, str) or not link.startswith(("https://", "http://")):
-            raise HostError(self.name, f"upload of {path.name}: answer without a video link", retryable=True)
-        log.info("host imgur: uploaded %s as %s (anonymous video upload, deletehash kept)", path.name, link)
+            raise HostError(self.name, f"upload of {path.name}: answer without {'a video' if kind == 'video' else 'an image'} link", retryable=True)
+        log.info("host imgur: uploaded %s as %s (anonymous %s upload, deletehash kept)", path.name, link, kind)
         return HostedImage(url=link, delete_handle=deletehash if isinstance(deletehash, str) else None)
 
     def delete(self, hosted: HostedImage) -> None:
