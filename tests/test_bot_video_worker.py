@@ -163,3 +163,13 @@ def _interrupt_then_resume(tmp_path, sandbox, vivid_checkpoint, colorizer, monke
     (job,) = bot.queue.jobs_for_post("film01")
     assert job.state == "done" and job.metrics["resumed_frames"] > 0
     assert len(comments_by_post(sandbox)["film01"]) == 1
+
+
+def test_clips_count_against_the_hourly_reply_cap_like_photos(tmp_path, sandbox, vivid_checkpoint, colorizer):
+    settings = dataclasses.replace(settings_for(tmp_path, sandbox, vivid_checkpoint), max_replies_per_hour=1)
+    bot = make_bot(settings, sandbox, colorizer)
+    run_once(bot)
+    answered = set(comments_by_post(sandbox))
+    assert len(answered) == 1, answered  # one reply in the hour, photo or clip
+    waiting = [j for post in ("film01", "gif001", "photo1") if post not in answered for j in bot.queue.jobs_for_post(post)]
+    assert waiting and all(j.state == "pending" for j in waiting), [(j.post_id, j.state) for j in waiting]
