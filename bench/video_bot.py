@@ -58,8 +58,8 @@ def run(height: int, clip_seconds: float, photos: int, model: Path | None, batch
                       "height": height, "width": height * 16 // 9}}
     with tempfile.TemporaryDirectory(prefix="bench-video-") as folder, SandboxServer({"subreddits": [{"name": SUBREDDIT}]}) as sandbox:
         tmp = Path(folder)
-        bot = build_bot(_settings(tmp, sandbox, model, batch_size, with_clip), make_reddit(_settings(tmp, sandbox, model, batch_size, with_clip),
-                                                                                         **praw_settings(sandbox.url)))
+        settings = _settings(tmp, sandbox, model, batch_size, with_clip)
+        bot = build_bot(settings, make_reddit(settings, **praw_settings(sandbox.url)))
         _ = bot.worker.colorizer  # the model's one-off load is not part of any post's latency
         if bot.clips is not None:
             _ = bot.clips.colorizer

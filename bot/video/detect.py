@@ -25,6 +25,7 @@ class ClipVerdict:
     kind: Kind
     is_bw: bool
     frames: tuple[BWVerdict, ...]
+    rate: float | None = None  # the clip's frame rate, as probed for the sampling
 
     def reason(self) -> str:
         """One log line: the clip's kind, how the samples split, and the most colourful one's numbers."""
@@ -60,4 +61,4 @@ def detect_clip(path: str | Path, thresholds: DetectionThresholds = DetectionThr
         raise VideoError(path, "no decodable picture to judge")
     colour = sum(v.kind == "color" for v in verdicts)
     kind: Kind = "color" if colour > MAX_COLOUR_SHARE * len(verdicts) else "toned" if any(v.kind == "toned" for v in verdicts) else "neutral"
-    return ClipVerdict(kind, kind != "color", tuple(verdicts))
+    return ClipVerdict(kind, kind != "color", tuple(verdicts), float(source.rate) if source.rate else None)

@@ -23,7 +23,7 @@ import av
 from bot.download import DownloadError, DownloadPolicy, Resolver, fetch_file, resolve_host
 from bot.video.dash import PlaylistError, choose, parse_playlist
 from bot.video.posts import VideoLimits, VideoRef
-from colorizer.video.probe import VideoError, probe_video
+from colorizer.video.probe import SourceVideo, VideoError, probe_video
 
 VIDEO_HOSTS = frozenset({"v.redd.it"})
 PLAYLIST_MAX_BYTES = 1_000_000
@@ -51,11 +51,13 @@ def clip_policy(policy: DownloadPolicy, limits: VideoLimits) -> DownloadPolicy:
     )
 
 
-def _playable(path: Path, url: str) -> None:
+def _playable(path: Path, url: str, limits: VideoLimits) -> None:
+    """The file is a video FFmpeg can decode and not far heavier than the limits (one probe for both)."""
     try:
-        probe_video(path)
+        source = probe_video(path)
     except VideoError as exc:
         raise DownloadError("corrupt", f"not a playable video: {exc.reason}", url) from None
+    check_workload(source, url, limits)
 
 
 def _has_sound(path: Path, url: str) -> None:
@@ -86,7 +88,8 @@ def fetch_clip(ref: VideoRef, workdir: Path, policy: DownloadPolicy, limits: Vid
         audio_url = choice.audio.url if choice.audio else None
         if choice.video.height > limits.max_height:
             notes.append(f"every rendition is taller than {limits.max_height} px: took {choice.video.height} px")
-    video, _ = fetch_file(video_url, workdir / "video.mp4", video_policy, resolver=resolver, verify=_playable)
+    video, _ = fetch_file(video_url, workdir / "video.mp4", video_policy, resolver=resolver,
+                          verify=lambda path, url: _playable(path, url, limits))
     sound: Path | None = None
     if audio_url:
         try:
@@ -96,7 +99,6 @@ def fetch_clip(ref: VideoRef, workdir: Path, policy: DownloadPolicy, limits: Vid
                 raise
             audio_url = None
             notes.append(f"no sound: {exc}")
-    check_workload(video.path, video.url, limits)
     out = workdir / "clip.mp4"
     if sound is None:
         video.path.replace(out)
@@ -111,10 +113,9 @@ def workload_limit(limits: VideoLimits) -> float:
     return 2 * (limits.max_height * 16 / 9) * limits.max_height * 30 * limits.max_seconds
 
 
-def check_workload(path: Path, url: str, limits: VideoLimits) -> None:
+def check_workload(source: SourceVideo, url: str, limits: VideoLimits) -> None:
     """Refuse a clip far heavier than the limits (4K at 60 fps behind a GIF post or a fallback URL)
     with one line, before minutes of colorizing."""
-    source = probe_video(path)
     rate = float(source.rate or 30)
     seconds = source.duration_seconds or (source.frames_estimate or 0) / rate
     work = source.width * source.height * rate * seconds

@@ -55,6 +55,7 @@ class ClipWork:
     folder: Path
     ref: VideoRef
     source: Path | None = None  # the fetched clip (picture + sound)
+    rate: float = 25.0  # its frame rate
     auto: Path | None = None  # its colorized twin
     seconds: float = 0.0
 
@@ -125,6 +126,7 @@ class ClipWorker(Worker):
             if not verdict.is_bw:
                 self.settler.skip(item, summary, verdict.reason())
                 continue
+            clip.rate = verdict.rate or clip.rate
             self.clips[item.post_id] = clip
 
     # -- stage 3: colorize ------------------------------------------------------------------------
@@ -152,7 +154,7 @@ class ClipWorker(Worker):
                     self.metrics.error("colorizer", "video")
                     self.settler.fail(item, summary, f"colorizing the clip failed: {result.error}")
                 continue
-            clip.auto, clip.seconds = result.output, result.frames / max(1e-9, _rate(clip.source))
+            clip.auto, clip.seconds = result.output, result.frames / clip.rate
             item.model_sha256 = loaded.sha256
             wall = time.monotonic() - started
             self.metrics.clips_colorized.inc()
@@ -192,9 +194,3 @@ class ClipWorker(Worker):
             self._record_hosted(item)
             log.info("post t3_%s: published the side-by-side clip at %s (%s)", item.post_id, hosted.url, self.host.name)
 
-
-def _rate(path: Path) -> float:
-    from colorizer.video.probe import probe_video
-
-    rate = probe_video(path).rate
-    return float(rate) if rate else 25.0
