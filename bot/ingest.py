@@ -260,20 +260,21 @@ def _decide(data: Mapping[str, Any], author: str | None, options: IngestOptions)
         data = parent
     if (clip := _clip(data, urls)) is not None:
         ref, why = clip
-        if ref is None:
-            if why.startswith("retry: "):
-                return "retry_later", prefix + why.removeprefix("retry: "), [], None
-            return "skip", prefix + why, [], None
-        return "queue", prefix + why, [], ref
+        return ("queue", prefix + why, [], ref) if ref is not None else _not_queued(prefix, why)
     images, why = _media(data, urls)
     if images is None:
-        if why.startswith("retry: "):
-            return "retry_later", prefix + why.removeprefix("retry: "), [], None
-        return "skip", prefix + why, [], None
+        return _not_queued(prefix, why)
     if len(images) > options.max_images:
         why += f", first {options.max_images} kept"
         images = images[: options.max_images]
     return "queue", prefix + why, images, None
+
+
+def _not_queued(prefix: str, why: str) -> tuple[Decision, str, list[ImageRef], None]:
+    """A post that is not queued: reasons starting "retry: " wait for Reddit, the rest are skipped."""
+    if why.startswith("retry: "):
+        return "retry_later", prefix + why.removeprefix("retry: "), [], None
+    return "skip", prefix + why, [], None
 
 
 def plan_jobs(plan: PostPlan) -> list[NewJob]:
