@@ -15,7 +15,7 @@ from typing import Any
 
 from PIL import Image
 
-from bot.hosting import HostedImage, ImageHost
+from bot.hosting import HostedImage, ImageHost, companion_files
 from bot.metrics import BotMetrics
 from db import Facts, Job, JobQueue, LeaseLost
 from db.models import JobState
@@ -178,15 +178,17 @@ class Settler:
         lead = item.lead
         if item.hosted is None and lead.hosted_url and lead.hosted_delete_handle and not (lead.metrics or {}).get("reused_from_job"):
             item.hosted, item.uploaded_here = HostedImage(lead.hosted_url, lead.hosted_delete_handle), True
+            item.metrics = dict(lead.metrics or {})  # what was published beside it (a clip's poster frame)
             self.discard_upload(item)
 
     def discard_upload(self, item: PostWork) -> None:
         """Take down a comparison this attempt published and nobody will link to."""
         if not item.uploaded_here or item.hosted is None:
             return
-        try:
-            self.host.delete(item.hosted)
-            log.info("post t3_%s: took down unused comparison %s", item.post_id, item.hosted.url)
-        except Exception as exc:  # noqa: BLE001 - leaving an orphan image is harmless
-            log.warning("post t3_%s: could not take down %s: %s", item.post_id, item.hosted.url, exc)
+        for hosted in [item.hosted, *companion_files(item.metrics)]:
+            try:
+                self.host.delete(hosted)
+                log.info("post t3_%s: took down unused %s", item.post_id, hosted.url)
+            except Exception as exc:  # noqa: BLE001 - leaving an orphan image is harmless
+                log.warning("post t3_%s: could not take down %s: %s", item.post_id, hosted.url, exc)
         item.uploaded_here = False

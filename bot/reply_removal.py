@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from bot.hosting import HostedImage, ImageHost
+from bot.hosting import HostedImage, ImageHost, companion_files
 from db import Job, JobQueue, transaction
 from db.models import JobState
 
@@ -20,11 +20,12 @@ if TYPE_CHECKING:
 
 
 def remove_reply(reddit: praw.Reddit, queue: JobQueue, host: ImageHost, post_id: str, reply_id: str) -> None:
-    """Delete comment ``t1_{reply_id}`` on Reddit, then the post's hosted comparison(s)."""
+    """Delete comment ``t1_{reply_id}`` on Reddit, then the post's hosted comparison(s) and their poster frames."""
     reddit.comment(id=reply_id).delete()
     for job in queue.jobs_for_post(post_id):
         if job.hosted_url and not shared_comparison(queue, job):
-            host.delete(HostedImage(job.hosted_url, job.hosted_delete_handle))
+            for hosted in [HostedImage(job.hosted_url, job.hosted_delete_handle), *companion_files(job.metrics)]:
+                host.delete(hosted)
         if job.hosted_url:
             queue.forget_hosted_url(job.id)  # a repost must never be answered with it
 

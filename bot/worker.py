@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 from bot.batch import PostWork, Settler, Summary, group_by_post, refusal
 from bot.download import DownloadError, DownloadPolicy
 from bot.hosting import HostedImage, HostError, ImageHost, make_host, upload_all
+from bot.hosting.base import COMPANION_KEYS
 from bot.metrics import BotMetrics
 from bot.model_source import LoadedModel, ModelSource
 from bot.prepare import HUMAN_COLORIZATION_SUBREDDITS, prepare_post
@@ -302,13 +303,18 @@ class Worker:
         assert item.hosted is not None
         try:
             recorded = self.queue.record_hosted_url(item.lead.id, item.hosted.url, item.hosted.delete_handle,
-                                                    model_sha256=item.model_sha256)
+                                                    model_sha256=item.model_sha256, metrics=item.metrics or None)
         except LookupError:
             return
         if recorded.hosted_url != item.hosted.url:
             log.info("post t3_%s: an earlier attempt already published %s; using it", item.post_id, recorded.hosted_url)
             self.settler.discard_upload(item)
             item.hosted = HostedImage(str(recorded.hosted_url), recorded.hosted_delete_handle)
+            earlier = recorded.metrics or {}
+            for key in COMPANION_KEYS:  # the earlier attempt's poster frame goes with its clip
+                item.metrics.pop(key, None)
+                if key in earlier:
+                    item.metrics[key] = earlier[key]
 
     # -- stage 6: reply (bot.reply) ----------------------------------------------------------------
     def reply_budget_left(self, now: datetime | None = None) -> int:

@@ -255,13 +255,15 @@ class JobQueue:
         delete_handle: str | None = None,
         *,
         model_sha256: str | None = None,
+        metrics: dict[str, Any] | None = None,
         replace: bool = False,
         now: datetime | None = None,
     ) -> Job:
         """Store where the comparison image was uploaded (and which model drew it); commit this *before* replying.
 
         The first URL recorded wins unless `replace`: if the returned job's ``hosted_url`` is not
-        `url`, another attempt already uploaded one — use that and delete yours.
+        `url`, another attempt already uploaded one — use that and delete yours. ``metrics``, when
+        given, are stored with the URL, so a retry still knows what was published beside it.
         """
         now = self._now(now)
         with self._tx(write=True) as session:
@@ -269,7 +271,8 @@ class JobQueue:
             session.execute(
                 update(Job)
                 .where(condition)
-                .values(hosted_url=url, hosted_delete_handle=delete_handle, model_sha256=model_sha256, updated_at=now)
+                .values(hosted_url=url, hosted_delete_handle=delete_handle, model_sha256=model_sha256, updated_at=now,
+                        **_given(metrics=metrics))
                 .execution_options(synchronize_session=False)
             )
             job = session.get(Job, job_id)

@@ -12,6 +12,7 @@ import av
 import pytest
 
 from bot.health import Health
+from bot.reply_removal import remove_reply
 from bot.sandbox import SandboxServer
 from bot.status_page import render_page
 from db.report import read_report
@@ -90,6 +91,9 @@ def test_file_hosts_publish_the_clip_and_its_poster_frame(tmp_path, sandbox, viv
     assert "film clip" in reply["body"] and job.hosted_url in reply["body"]
     page = render_page(read_report(bot.queue.engine), Health(True, "ok", None, None, 180.0), database="sqlite", now=utcnow())
     assert f'src="{job.metrics["poster_url"]}"' in page, "the poster frame is the status page's thumbnail"
+
+    remove_reply(bot.reddit, bot.queue, bot.worker.host, "film01", reply["id"])  # its author asked
+    assert not clip.exists() and not poster.exists(), "taking the answer down takes down the clip and its poster frame"
 
 
 def test_colour_long_and_transcoding_clips(tmp_path, sandbox, vivid_checkpoint, colorizer):

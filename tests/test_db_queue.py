@@ -166,10 +166,11 @@ def test_job_whose_worker_keeps_dying_ends_failed(queue: JobQueue) -> None:
 def test_hosted_url_and_reply_are_recorded_once(queue: JobQueue) -> None:
     queue.enqueue([new_job("p1", 0), new_job("p1", 1)], now=T0)
     first, second = queue.claim("w1", limit=2, now=T0)
-    recorded = queue.record_hosted_url(first.id, "https://i.imgur.com/a.png", "delhash")
-    assert recorded.hosted_url == "https://i.imgur.com/a.png"
-    kept = queue.record_hosted_url(first.id, "https://i.imgur.com/b.png", "other")  # a retry uploaded again
+    recorded = queue.record_hosted_url(first.id, "https://i.imgur.com/a.png", "delhash", metrics={"poster_url": "p-a"})
+    assert recorded.hosted_url == "https://i.imgur.com/a.png" and recorded.metrics == {"poster_url": "p-a"}
+    kept = queue.record_hosted_url(first.id, "https://i.imgur.com/b.png", "other", metrics={"poster_url": "p-b"})  # a retry uploaded again
     assert (kept.hosted_url, kept.hosted_delete_handle) == ("https://i.imgur.com/a.png", "delhash")
+    assert kept.metrics == {"poster_url": "p-a"}, "what was published beside the first URL stays with it"
     replaced = queue.record_hosted_url(first.id, "https://i.imgur.com/b.png", "other", replace=True)
     assert replaced.hosted_url == "https://i.imgur.com/b.png"
 

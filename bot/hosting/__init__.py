@@ -18,7 +18,7 @@ from typing import Any
 
 import requests
 
-from bot.hosting.base import HostedImage, HostError, ImageHost, content_name, upload_all
+from bot.hosting.base import HostedImage, HostError, ImageHost, companion_files, content_name, upload_all
 from bot.hosting.files import LocalDirHost, OutboxHost
 from bot.hosting.imgur import ImgurHost
 from bot.hosting.reddit import RedditProfileHost
@@ -68,4 +68,4 @@ def make_host(kind: str, options: Any = None, reddit: Any = None, *, dry_run: bo
 
 
 __all__ = ["HOST_KINDS", "HostError", "HostedImage", "ImageHost", "ImgurHost", "LocalDirHost", "OutboxHost", "upload_all",
-           "RedditProfileHost", "content_name", "make_host"]
+           "RedditProfileHost", "companion_files", "content_name", "make_host"]

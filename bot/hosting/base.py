@@ -63,6 +63,21 @@ class ImageHost(Protocol):
         ...
 
 
+#: The job-metrics keys that name a file published beside the comparison.
+COMPANION_KEYS = ("poster_url", "poster_delete_handle")
+
+
+def companion_files(metrics: dict | None) -> list[HostedImage]:
+    """Files published beside a comparison that go down with it: a clip's poster frame on file hosts.
+
+    The worker notes them in the job's metrics (``poster_url`` + ``poster_delete_handle``); Reddit
+    and Imgur keep the poster inside the video post, so nothing is noted there.
+    """
+    metrics = metrics or {}
+    url, handle = (metrics.get(key) for key in COMPANION_KEYS)
+    return [HostedImage(str(url), str(handle))] if url and handle else []
+
+
 def content_name(path: Path, digits: int = 16) -> str:
     """A file name from the content (sha256 prefix + suffix), so publishing twice gives one file."""
     digest = hashlib.sha256()

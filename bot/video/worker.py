@@ -180,7 +180,8 @@ class ClipWorker(Worker):
                     hosted = upload(made.path, made.poster, title, loop=clip.ref.is_gif)
                 else:  # file hosts publish any file: the clip, and its poster frame for the status page
                     hosted = self.host.upload(made.path, title)
-                    item.metrics["poster_url"] = self.host.upload(made.poster, f"{title}, poster frame").url
+                    poster = self.host.upload(made.poster, f"{title}, poster frame")
+                    item.metrics.update(poster_url=poster.url, poster_delete_handle=poster.delete_handle)
             except HostError as exc:
                 self.metrics.error("host", exc.host)
                 self.settler.fail(item, summary, f"publishing the clip failed: {exc}", permanent=not exc.retryable)
