@@ -43,6 +43,11 @@ def _faces(report: dict[str, Any]) -> tuple[int, int]:
     return int(faces.get("skin_toned") or 0), int(faces.get("judged") or 0)
 
 
+def faces_skin_toned(report: dict[str, Any]) -> int:
+    """How many of the report's judged faces came out skin-toned."""
+    return _faces(report)[0]
+
+
 def judge(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> Verdict:
     """``old`` and ``new`` map "clean" and "aged" to eval reports of the same photos."""
     verdict = Verdict(True)
