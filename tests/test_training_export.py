@@ -146,3 +146,10 @@ def test_the_saturation_rule_takes_the_strongest_point_within_a_quarter_db_of_th
     assert choose_saturation(report) == 1.25  # 23.10 is within 0.25 dB of 23.32; 1.5 is not
     assert choose_saturation(report, tolerance_db=0.1) == 1.0  # the model's own point counts too
     assert choose_saturation({"saturation": 1.1, "summary": {"model": {"psnr": 20.0}}}) == 1.1  # no sweep
+
+
+def test_a_resumed_run_counts_the_time_of_every_piece(tmp_path: Path) -> None:
+    """metrics.jsonl's last end record is only the last piece; the checkpoint's own total wins."""
+    run = _run(tmp_path / "long", {"steps": 900, "images_seen": 14400, "train_seconds": 6000.0}, 120.0)
+    meta = export_model(run, tmp_path / "ship.pt", label="long")
+    assert meta["lineage"][0]["minutes"] == 100.0 and meta["train_minutes"] == 100.0

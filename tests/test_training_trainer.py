@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from colorizer.checkpoint import load_checkpoint
-from training.resume import load_state
+from training.resume import load_state, save_state
 from training.synthetic import make_dataset
 from training.trainer import TrainConfig, Trainer, train
 
@@ -100,8 +100,18 @@ def test_sigterm_saves_and_resume_finishes_identically(tiny_data, reference_run,
     assert result["status"] == "interrupted" and result["step"] == 3
     assert load_state(tmp_path / "resume.pt")["step"] == 3  # saved on the signal, nothing lost
     assert not (tmp_path / "final.pt").exists()
+    state = load_state(tmp_path / "resume.pt")
+    first_end = json.loads((tmp_path / "metrics.jsonl").read_text().splitlines()[-1])
+    assert 0 < state["train_seconds"] == pytest.approx(first_end["train_seconds"], abs=0.5)
+    state["train_seconds"] = 1000.0  # as if the first piece had run for a quarter of an hour
+    save_state(tmp_path / "resume.pt", state)
     train(tiny_config(tiny_data, tmp_path, resume=True))
     _assert_same_state(reference_run["state"], load_state(tmp_path / "resume.pt"))
+    second_end = json.loads((tmp_path / "metrics.jsonl").read_text().splitlines()[-1])
+    _, meta = load_checkpoint(tmp_path / "final.pt")
+    assert second_end["train_seconds"] == pytest.approx(1000.0 + second_end["seconds"], abs=0.11), \
+        "the run's time counts both pieces, not only the last"
+    assert 1000.0 < meta["train_seconds"] <= second_end["train_seconds"] + 0.05  # the checkpoint: both pieces up to its save
 
 
 def test_init_from_checkpoint(tiny_data, reference_run, tmp_path):

@@ -17,7 +17,7 @@ from colorizer.checkpoint import load_checkpoint, read_checkpoint, save_checkpoi
 from colorizer.ensemble import ChromaEnsemble
 
 #: Metadata of one training run beyond its lineage stage (dropped from an ensemble's top level).
-RUN_ONLY_KEYS = ("init_from", "parent_lineage", "epochs", "skipped", "weights")
+RUN_ONLY_KEYS = ("init_from", "parent_lineage", "epochs", "skipped", "weights", "train_seconds")
 LINEAGE_KEYS = ("steps", "images_seen", "loss", "optimizer", "lr", "batch_size", "crop_size", "aging", "freeze_backbone", "backbone_weights")
 
 
@@ -52,7 +52,7 @@ def lineage(checkpoint: str | Path, limit: int = 10) -> list[dict[str, Any]]:
             break
         stage = {k: meta[k] for k in LINEAGE_KEYS if k in meta}
         stage["run"] = str(path.parent)
-        seconds = run_seconds(path)
+        seconds = meta.get("train_seconds") or run_seconds(path)  # every piece of a resumed run, when recorded
         if seconds is not None:
             stage["minutes"] = round(seconds / 60.0, 1)
         chain.append(stage)

@@ -253,6 +253,8 @@ class Trainer:
         self.chroma_count = 0
         self.last_val: dict[str, float] = {}
         self.images_seen = 0
+        self.seconds_before = 0.0  # training wall time of earlier pieces of a resumed run
+        self.fit_started: float | None = None
         if c.resume:
             self._load_resume()
         self._val_batch: torch.Tensor | None = None
@@ -290,6 +292,7 @@ class Trainer:
             "chroma_sum": self.chroma_sum.clone(),
             "chroma_count": self.chroma_count,
             "images_seen": self.images_seen,
+            "train_seconds": self.train_seconds(),
             "last_val": dict(self.last_val),
             "rng": rng_state(),
             "config": json.loads(json.dumps(dataclasses.asdict(self.config), default=str)),
@@ -323,6 +326,7 @@ class Trainer:
         self.chroma_sum = state["chroma_sum"].clone()
         self.chroma_count = state["chroma_count"]
         self.images_seen = state["images_seen"]
+        self.seconds_before = float(state.get("train_seconds", 0.0))  # 0 for states written before it was kept
         self.last_val = dict(state["last_val"])
         set_rng_state(state["rng"])
         if self.is_main:
@@ -342,6 +346,7 @@ class Trainer:
             "steps": self.step,
             "epochs": round(self.step / self.steps_per_epoch, 3),
             "images_seen": self.images_seen,
+            "train_seconds": round(self.train_seconds(), 1),
             "loss": c.loss,
             "optimizer": c.optimizer,
             "lr": c.lr,
@@ -357,6 +362,12 @@ class Trainer:
             "metrics": dict(self.last_val),
             "final": final,
         }
+
+    def train_seconds(self) -> float:
+        """Wall seconds spent reaching this step, over every piece of a resumed run (work lost to
+        a kill after the last save is not counted: it was redone)."""
+        running = time.monotonic() - self.fit_started if self.fit_started is not None else 0.0
+        return self.seconds_before + running
 
     def save(self, final: bool = False) -> None:
         """Rank 0: the model checkpoint (``last.pt``, plus ``final.pt`` at the end) and ``resume.pt``."""
@@ -491,7 +502,7 @@ class Trainer:
         if c.freeze_backbone:
             self.model.backbone.eval()
         status = "finished"
-        start = time.monotonic()
+        start = self.fit_started = time.monotonic()
         window_t, window_images, window_loss, window_n = time.monotonic(), 0, 0.0, 0
         progress = _Progress(self.total_steps, self.step, enabled=self.is_main and c.progress)
         with _StopFlag() as stop, progress:
@@ -552,7 +563,8 @@ class Trainer:
         dist_utils.barrier()
         if metrics:
             metrics.write({"split": "end", "step": self.step, "status": status, "skipped_corrupt": self.skipped["corrupt"],
-                           "skipped_gray": self.skipped["gray"], "seconds": time.monotonic() - start})
+                           "skipped_gray": self.skipped["gray"], "seconds": time.monotonic() - start,
+                           "train_seconds": round(self.train_seconds(), 1)})
             metrics.close()
             plot_curve(metrics.path, self.out / "curve.png")
             log.info("%s at step %d; skipped %d undecodable and %d gray images; outputs in %s",
