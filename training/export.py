@@ -18,6 +18,8 @@ from colorizer.ensemble import ChromaEnsemble
 
 #: Metadata of one training run beyond its lineage stage (dropped from an ensemble's top level).
 RUN_ONLY_KEYS = ("init_from", "parent_lineage", "epochs", "skipped", "weights", "train_seconds")
+#: Metadata that describes one file (its scores, when and by which colorbot it was written), not the weights.
+PER_FILE_KEYS = ("metrics", "final", "created", "colorbot_version")
 LINEAGE_KEYS = ("steps", "images_seen", "loss", "optimizer", "lr", "batch_size", "crop_size", "aging", "freeze_backbone", "backbone_weights")
 
 
@@ -98,7 +100,7 @@ def export_model(source: str | Path, out: str | Path, *, label: str, saturation:
         if isinstance(net, ChromaEnsemble):
             raise ValueError(f"{path} is already an ensemble: export its members' run checkpoints together instead")
     model, meta = loaded[0]
-    shipped: dict[str, Any] = {k: v for k, v in meta.items() if k not in ("metrics", "final", "created", "colorbot_version")}
+    shipped: dict[str, Any] = {k: v for k, v in meta.items() if k not in PER_FILE_KEYS}
     shipped.update(label=label, saturation=float(saturation), flip_average=bool(flip_average))
     if members:
         model = ChromaEnsemble([net for net, _ in loaded])

@@ -26,6 +26,7 @@ import torch
 
 from colorizer.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from colorizer.ensemble import ChromaEnsemble
+from training.export import PER_FILE_KEYS
 from training.ship_rule import CF_RATIOS, faces_skin_toned, frontier_row, judge
 
 
@@ -54,7 +55,7 @@ def interpolate(start: str | Path, tuned: str | Path, alpha: float, out: str | P
     if start_net.config != tuned_net.config:
         raise CheckpointError(f"different designs: {start_net.config} vs {tuned_net.config}")
     tuned_net.load_state_dict(blend_states(start_net.state_dict(), tuned_net.state_dict(), alpha))
-    meta = {k: v for k, v in meta.items() if k not in ("metrics", "final", "created", "colorbot_version")}
+    meta = {k: v for k, v in meta.items() if k not in PER_FILE_KEYS}  # the tuned run's scores are not the blend's
     meta["interpolation"] = {"method": "wise-ft", "alpha": float(alpha), "start": str(start), "tuned": str(tuned)}
     return save_checkpoint(out, tuned_net, meta)
 
