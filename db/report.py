@@ -87,10 +87,13 @@ def read_gauges(engine: Engine) -> QueueGauges:
 
 
 def _clip_totals(engine: Engine) -> tuple[int, float]:
-    """(clips answered, seconds of clip colorized) over the done video jobs."""
+    """(clips answered, seconds of clip colorized) over the done video jobs, summed by the database
+    (every /metrics scrape reads this: no job rows are loaded)."""
+    seconds = Job.metrics["clip_seconds"].as_float()
     with transaction(engine, write=False) as session:
-        rows = session.scalars(select(Job.metrics).where(Job.kind == "video", Job.state == DONE)).all()
-    return len(rows), float(sum(float((m or {}).get("clip_seconds") or 0.0) for m in rows))
+        count, total = session.execute(select(func.count(), func.coalesce(func.sum(seconds), 0.0))
+                                       .where(Job.kind == "video", Job.state == DONE)).one()
+    return int(count), float(total)
 
 
 def read_report(engine: Engine, recent: int = 10, *, clock: Clock = utcnow) -> StatusReport:

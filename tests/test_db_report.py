@@ -43,3 +43,23 @@ def test_an_empty_queue(database_url: str) -> None:
     gauges = read_gauges(make_engine(database_url))
     assert set(gauges.counts.values()) == {0} and gauges.last_poll_at is None
     assert gauges.oldest_pending_created_at is None and gauges.oldest_pending_age_seconds(utcnow()) == 0
+
+
+def test_clips_answered_and_their_seconds_are_summed_by_the_database(database_url: str) -> None:
+    from db import JobQueue, NewJob, upgrade
+
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    queue = JobQueue(engine)
+    clip = {"clip_seconds": 12.5}
+    queue.enqueue([NewJob(f"v{n}", "OldSchoolCool", f"/r/x/v{n}", f"https://v.redd.it/v{n}/CMAF_720.mp4", kind="video")
+                   for n in range(4)] + [NewJob("p1", "OldSchoolCool", "/r/x/p1", "https://i.redd.it/p1.jpg")])
+    jobs = {job.post_id: job for job in queue.claim("w1", limit=5, kinds=("video", "photo"))}
+    queue.complete(jobs["v0"], metrics=clip)
+    queue.complete(jobs["v1"], metrics={"clip_seconds": 3.25, "frames": 78})
+    queue.complete(jobs["v2"], metrics={"frames": 1})  # an answer without the figure counts, adds no seconds
+    queue.skip(jobs["v3"], "color clip", metrics=clip)  # not answered
+    queue.complete(jobs["p1"], metrics=clip)  # a photo, whatever its metrics say
+    gauges = read_gauges(engine)
+    assert (gauges.clips_answered, gauges.clip_seconds) == (3, 15.75)
+    engine.dispose()
